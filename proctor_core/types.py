@@ -178,6 +178,29 @@ class ViolationRule:
     cooldown_s: float = 0.0
     episode_merge_s: float | None = None
 
+    def describe(self) -> str:
+        """The rule in words, for score receipts: e.g. "condition longer than 5 s; not again within 2 s"."""
+        if self.episode_merge_s is not None:
+            text = f"once per episode (signals within {self.episode_merge_s:g} s count once)"
+        elif self.threshold_s > 0:
+            text = f"condition longer than {self.threshold_s:g} s"
+        else:
+            text = "at once"
+        if self.cooldown_s > 0:
+            text += f"; not again within {self.cooldown_s:g} s"
+        return text
+
+    def to_json(self) -> dict[str, float | None]:
+        return {"threshold_s": self.threshold_s, "cooldown_s": self.cooldown_s, "episode_merge_s": self.episode_merge_s}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ViolationRule:
+        return cls(
+            threshold_s=float(data.get("threshold_s", 0.0)),
+            cooldown_s=float(data.get("cooldown_s", 0.0)),
+            episode_merge_s=None if data.get("episode_merge_s") is None else float(data["episode_merge_s"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Violation:
@@ -189,6 +212,27 @@ class Violation:
     detail: Mapping[str, Any] = field(default_factory=dict)
     notice: bool = False
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "at": self.at,
+            "rule": self.rule.to_json(),
+            "detail": dict(self.detail),
+            "notice": self.notice,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Violation:
+        return cls(
+            id=str(data["id"]),
+            code=str(data["code"]),
+            at=float(data["at"]),
+            rule=ViolationRule.from_json(data.get("rule", {})),
+            detail=dict(data.get("detail", {})),
+            notice=bool(data.get("notice", False)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +275,17 @@ class ScoreReport:
     risk_level: RiskLevel
     penalties: tuple[Penalty, ...]
     policy: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "risk_level": self.risk_level.value,
+            "policy": self.policy,
+            "penalties": [
+                {"violation_id": p.violation_id, "code": p.code, "points": p.points, "rule": p.rule, "reason": p.reason}
+                for p in self.penalties
+            ],
+        }
 
 
 @dataclass(frozen=True, slots=True)
