@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from proctor_core.plugins import ProctorPlugins, make_plugin_manager
+from proctor_core.plugins import BUILTIN_PLUGINS, ProctorPlugins, make_plugin_manager
 from proctor_core.types import (
     AudioSample,
     CaptureQuality,
@@ -113,7 +113,7 @@ def fake_clock() -> FakeClock:
 def proctor_plugins(request: pytest.FixtureRequest) -> ProctorPlugins:
     """A fresh plugin manager with the built-ins and the test class's ``plugin`` module registered by path."""
     plugin = getattr(request.cls, "plugin", None)
-    extra = (plugin.__name__,) if isinstance(plugin, ModuleType) else ()
+    extra = (plugin.__name__,) if isinstance(plugin, ModuleType) and plugin.__name__ not in BUILTIN_PLUGINS else ()
     return make_plugin_manager(load_entrypoints=False, extra_plugins=extra)
 
 

@@ -10,6 +10,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["proctor_core.testing"]
+
 REQUIRE_COMPONENTS = os.environ.get("PROCTOR_REQUIRE_COMPONENTS") == "1"
 
 
