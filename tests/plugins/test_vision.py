@@ -1,0 +1,233 @@
+"""The built-in BlazeFace finder: counts, pose, capture quality, coordinates, and its place in the hook order."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pluggy
+import pytest
+
+import proctor_vision
+from proctor_core import PROJECT_NAME, hookimpl, hookspecs
+from proctor_core.imaging import decode_image
+from proctor_core.types import CaptureQuality, FaceBox, FaceFinder, FaceStatus, Frame, FrameAnalysis
+from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, make_anchors, weighted_nms
+from proctor_vision.finder import BlazeFaceFinder
+from proctor_vision.pose import TURNED_DEG, estimate_pose
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def load(name: str) -> Frame:
+    return decode_image((DATA / name).read_bytes())
+
+
+def jpeg(pixels: np.ndarray) -> bytes:
+    ok, buffer = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 50])
+    assert ok
+    return buffer.tobytes()
+
+
+def pixels_of(name: str) -> np.ndarray:
+    return cv2.imread(str(DATA / name), cv2.IMREAD_COLOR)
+
+
+def darken(pixels: np.ndarray, gain: float) -> np.ndarray:
+    """The test set's 'dark' degradation: 255 * gain * (v / 255) ** 2.2."""
+    table = np.clip(255 * gain * (np.arange(256) / 255) ** 2.2, 0, 255).astype(np.uint8)
+    return cv2.LUT(pixels, table)
+
+
+@pytest.fixture(scope="module")
+def finder() -> BlazeFaceFinder:
+    return proctor_vision.default_finder()
+
+
+# -- what the finder sees ---------------------------------------------------------------------------------------------
+
+
+def test_is_a_face_finder(finder: BlazeFaceFinder) -> None:
+    assert isinstance(finder, FaceFinder)
+    assert finder.name == "blazeface-short"
+
+
+def test_one_frontal_face(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(load("grace_hopper.jpg"))
+    assert isinstance(analysis, FrameAnalysis)
+    assert (analysis.width, analysis.height) == (410, 480)
+    assert analysis.face_count == 1 and analysis.face_status is FaceStatus.OK
+    face = analysis.faces[0]
+    assert face.turned is False and abs(face.yaw_deg) < 15
+    assert 0.5 < face.score <= 1
+    # the face is in the upper middle of the portrait, in the coordinates of the image as sent
+    assert 100 < face.x + face.width / 2 < 300 and 50 < face.y + face.height / 2 < 300
+    assert 120 < face.height < 220
+
+
+def test_no_face(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(load("none_rocket.jpg"))
+    assert analysis.face_count == 0
+    assert analysis.quality is CaptureQuality.OK
+    assert analysis.face_status is FaceStatus.NO_FACE
+
+
+def test_two_faces(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(load("astronaut_and_hopper.jpg"))
+    assert analysis.face_count == 2 and analysis.face_status is FaceStatus.MULTIPLE_FACES
+    left, right = sorted(analysis.faces, key=lambda face: face.x)
+    assert left.x + left.width < 330 < right.x  # one face in each half
+
+
+def test_turned_face(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(load("cameraman_turned.jpg"))
+    assert analysis.face_count == 1
+    face = analysis.faces[0]
+    assert face.turned is True and face.yaw_deg > TURNED_DEG
+    assert analysis.face_status is FaceStatus.TURNED_AWAY
+
+
+def test_mirrored_turned_face_turns_the_other_way(finder: BlazeFaceFinder) -> None:
+    mirrored = decode_image(jpeg(pixels_of("cameraman_turned.jpg")[:, ::-1]))
+    face = finder.find(mirrored).faces[0]
+    assert face.turned is True and face.yaw_deg < -TURNED_DEG
+
+
+def test_boxes_are_in_the_coordinates_of_the_image_as_sent(finder: BlazeFaceFinder) -> None:
+    small = finder.find(load("grace_hopper.jpg")).faces[0]
+    big_frame = decode_image(jpeg(cv2.resize(pixels_of("grace_hopper.jpg"), None, fx=2, fy=2)))
+    assert big_frame.scale < 1  # decoded reduced, reported full size
+    big = finder.find(big_frame).faces[0]
+    for a, b in ((small.x, big.x), (small.y, big.y), (small.width, big.width), (small.height, big.height)):
+        assert b == pytest.approx(2 * a, abs=12)
+
+
+def test_dark_face_is_still_found(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(decode_image(jpeg(darken(pixels_of("grace_hopper.jpg"), 0.45))))
+    assert analysis.face_count == 1
+
+
+def test_small_faces_are_not_counted() -> None:
+    analysis = BlazeFaceFinder(min_face_px=400).find(load("grace_hopper.jpg"))
+    assert analysis.face_count == 0
+
+
+def test_full_range_fallback_finds_a_small_lone_face() -> None:
+    face = cv2.resize(pixels_of("grace_hopper.jpg"), None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    canvas = np.full((480, 640, 3), 90, np.uint8)
+    canvas[150 : 150 + face.shape[0], 250 : 250 + face.shape[1]] = face
+    fallback = BlazeFaceFinder(fallback=True)
+    assert fallback.name == "blazeface-short+full"
+    assert fallback.find(decode_image(jpeg(canvas))).face_count == 1
+
+
+# -- capture quality --------------------------------------------------------------------------------------------------
+
+
+def test_dark_empty_frame_is_cant_tell(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(decode_image(jpeg(darken(pixels_of("none_rocket.jpg"), 0.3))))
+    assert analysis.face_count == 0
+    assert analysis.quality is CaptureQuality.TOO_DARK and analysis.face_status is FaceStatus.UNCLEAR
+
+
+def test_blurred_empty_frame_is_cant_tell(finder: BlazeFaceFinder) -> None:
+    blurred = cv2.GaussianBlur(pixels_of("none_rocket.jpg"), (0, 0), 6)
+    analysis = finder.find(decode_image(jpeg(blurred)))
+    assert analysis.face_count == 0
+    assert analysis.quality is CaptureQuality.BLURRED and analysis.face_status is FaceStatus.UNCLEAR
+
+
+def test_evenly_lit_blank_wall_is_no_face(finder: BlazeFaceFinder) -> None:
+    ramp = np.linspace(120, 170, 640, dtype=np.float32)[None, :, None]
+    wall = np.broadcast_to(ramp, (480, 640, 3)).astype(np.uint8)
+    analysis = finder.find(decode_image(jpeg(wall)))
+    assert analysis.quality is CaptureQuality.OK and analysis.face_status is FaceStatus.NO_FACE
+
+
+# -- pose and decoding helpers ----------------------------------------------------------------------------------------
+
+
+def keypoints(nose_x: float = 0.0, roll_deg: float = 0.0) -> np.ndarray:
+    """Right eye, left eye, nose, mouth, right ear, left ear of a face, eye distance 1, rolled by ``roll_deg``."""
+    points = np.array([[-0.5, 0], [0.5, 0], [nose_x, 0.5], [0, 0.9], [-1.0, 0.2], [1.0, 0.2]])
+    angle = math.radians(roll_deg)
+    rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    return points @ rotation.T + 5.0
+
+
+def test_pose_frontal_turned_and_sign() -> None:
+    assert estimate_pose(keypoints(0.0)).yaw_deg == pytest.approx(0.0, abs=1e-6)
+    assert estimate_pose(keypoints(0.0)).turned is False
+    left = estimate_pose(keypoints(0.6))
+    assert left.yaw_deg == pytest.approx(45.0) and left.turned is True
+    assert estimate_pose(keypoints(-0.6)).yaw_deg == pytest.approx(-45.0)
+
+
+def test_pose_ignores_head_roll() -> None:
+    for roll in (-40, 25, 60):
+        assert estimate_pose(keypoints(0.3, roll)).yaw_deg == pytest.approx(estimate_pose(keypoints(0.3)).yaw_deg)
+
+
+def test_pose_unknown_when_eyes_coincide() -> None:
+    points = keypoints()
+    points[1] = points[0]
+    pose = estimate_pose(points)
+    assert pose.yaw_deg is None and pose.turned is None
+
+
+def test_anchor_counts_match_the_models() -> None:
+    assert make_anchors(SHORT_RANGE).shape == (896, 2)
+    assert make_anchors(FULL_RANGE).shape == (2304, 2)
+    assert make_anchors(SHORT_RANGE)[0] == pytest.approx([0.5 / 16, 0.5 / 16])
+
+
+def test_weighted_nms_merges_overlaps_and_keeps_separate_faces() -> None:
+    boxes = np.array([[0.1, 0.1, 0.3, 0.3], [0.12, 0.1, 0.32, 0.3], [0.6, 0.6, 0.8, 0.8]], dtype=np.float32)
+    scores = np.array([0.9, 0.6, 0.7], dtype=np.float32)
+    points = np.zeros((3, 6, 2), dtype=np.float32)
+    merged = weighted_nms(boxes, scores, points)
+    assert len(merged) == 2
+    first = merged[0]
+    assert first.score == pytest.approx(0.9)
+    assert first.xmin == pytest.approx((0.1 * 0.9 + 0.12 * 0.6) / 1.5)
+
+
+# -- the hook ---------------------------------------------------------------------------------------------------------
+
+
+def fresh_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager(PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def test_hook_returns_the_cached_finder() -> None:
+    manager = fresh_manager()
+    manager.register(proctor_vision)
+    finder = manager.hook.proctor_face_finder()
+    assert finder is proctor_vision.default_finder()
+    assert manager.hook.proctor_face_finder() is finder
+
+
+class OtherFinder:
+    name = "other"
+
+    def find(self, frame: Frame) -> FrameAnalysis:
+        return FrameAnalysis(faces=(FaceBox(0, 0, 10, 10, 1.0),), width=frame.source_width, height=frame.source_height)
+
+
+class OtherPlugin:
+    @hookimpl
+    def proctor_face_finder(self) -> FaceFinder:
+        return OtherFinder()
+
+
+def test_hook_is_trylast_so_an_installed_finder_wins() -> None:
+    manager = fresh_manager()
+    manager.register(OtherPlugin())  # registered first: without trylast the built-in would be called first
+    manager.register(proctor_vision)
+    (impl,) = [i for i in manager.hook.proctor_face_finder.get_hookimpls() if i.plugin is proctor_vision]
+    assert impl.trylast
+    assert isinstance(manager.hook.proctor_face_finder(), OtherFinder)
