@@ -10,6 +10,10 @@ offset (a buffered event shows a larger difference, a fresh one the true offset 
 client whose clock is wrong still gets the right intervals. The judged time is then bounded: never before the
 session start, never after now, and never before the previous observation of the same stream, so a stream
 never moves backwards. A repeated ``seq`` on a stream is recognised and changes nothing.
+
+Each stream's clock starts at its first observation, not at the session's creation: the candidate's consent and
+device check come in between, and are not monitored time. So "no face for more than 5 s" counts from the first
+frame at the earliest, and the first frame shows no gap.
 """
 
 from __future__ import annotations
@@ -72,17 +76,22 @@ class RuleState:
 
 @dataclass(frozen=True, slots=True)
 class StreamState:
-    """The last judged time of one stream and the ``seq`` numbers recently handled on it."""
+    """When one stream began and was last judged, and the ``seq`` numbers recently handled on it."""
 
+    first_at: float
     last_at: float
     seen_seq: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"last_at": self.last_at, "seen_seq": list(self.seen_seq)}
+        return {"first_at": self.first_at, "last_at": self.last_at, "seen_seq": list(self.seen_seq)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StreamState:
-        return cls(last_at=float(data["last_at"]), seen_seq=tuple(int(s) for s in data.get("seen_seq", ())))
+        return cls(
+            first_at=float(data["first_at"]),
+            last_at=float(data["last_at"]),
+            seen_seq=tuple(int(s) for s in data.get("seen_seq", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +195,9 @@ class Engine:
         lower = max(state.started_at, stream.last_at if stream is not None else state.started_at)
         judged = min(max(judged, lower), max(now, lower))
 
-        previous_at = stream.last_at if stream is not None else state.started_at
-        observation = Observation(kind=kind, at=judged, data=data, since_previous_s=judged - previous_at)
+        first_at = stream.first_at if stream is not None else judged
+        since_previous = judged - stream.last_at if stream is not None else None
+        observation = Observation(kind=kind, at=judged, data=data, since_previous_s=since_previous)
 
         rules = dict(state.rules)
         violations: list[Violation] = []
@@ -203,14 +213,14 @@ class Engine:
                 continue
             if signal is None:
                 continue
-            current = rules.get(code) or RuleState(last_clear_at=state.started_at)
+            current = rules.get(code) or RuleState(last_clear_at=first_at)
             rules[code], violation = _apply_rule(code, active, current, signal, judged)
             if violation is not None:
                 violations.append(violation)
 
         seen = (stream.seen_seq if stream is not None else ()) + ((seq,) if seq is not None else ())
         streams = dict(state.streams)
-        streams[kind.value] = StreamState(last_at=judged, seen_seq=seen[-SEEN_SEQ_WINDOW:])
+        streams[kind.value] = StreamState(first_at=first_at, last_at=judged, seen_seq=seen[-SEEN_SEQ_WINDOW:])
         new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams)
         return Outcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
 

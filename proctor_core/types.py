@@ -168,7 +168,7 @@ class ViolationRule:
     """How the engine turns a detector's signals into violations.
 
     - ``threshold_s``: the condition must have lasted more than this long, measured from the last observation
-      where it was absent (or the session start); 0 means at once.
+      where it was absent (or the first observation of its stream); 0 means at once.
     - ``cooldown_s``: after a violation, none of the same code again within this many seconds.
     - ``episode_merge_s``: if set, the rule counts episodes: one violation when the condition starts, none while
       it lasts, and a new start within this many seconds of the last active signal belongs to the same episode.

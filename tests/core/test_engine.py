@@ -55,7 +55,9 @@ DARK_EMPTY = analysis(faces=[], quality="too_dark")
         pytest.param(frames([1], ONE) + frames(range(2, 7), NONE), [], id="face_missing not at exactly 5 s"),
         pytest.param(frames([1], ONE) + frames(range(2, 11), NONE),
                      [(7, "face_missing"), (9, "face_missing")], id="face_missing after 5 s, again after 2 s"),
-        pytest.param(frames(range(1, 7), NONE), [(6, "face_missing")], id="face_missing counts from session start"),
+        pytest.param(frames(range(1, 8), NONE), [(7, "face_missing")], id="face_missing counts from the first frame"),
+        pytest.param([(30, FRAME, NONE), (31, AUDIO, audio())], [],
+                     id="time before the first observation (consent, device check) is not monitored"),
         pytest.param(frames([1], ONE) + frames(range(2, 20), DARK_EMPTY), [],
                      id="too dark to tell is not face_missing"),
         pytest.param(frames([0], ONE) + frames([1, 2, 3], TURNED), [], id="orientation not before 3 s"),
@@ -126,7 +128,7 @@ def test_bands(clock, points, score, band):
 def test_exam_preset_records_silence_for_zero_points(clock):
     """In the exam preset silence is a recorded notice that costs nothing."""
     engine = Engine(ExamConfig.from_preset("exam"), _plugins(), clock=clock)
-    violations = collect(engine, clock, [(t, AUDIO, audio()) for t in range(1, 12)])
+    violations = collect(engine, clock, [(t, AUDIO, audio()) for t in range(1, 13)])
     assert [v.code for v in violations] == ["silence"]
     assert engine.score(violations).score == 100
 
@@ -209,7 +211,7 @@ def test_config_overrides_thresholds_and_disables(clock):
                                    "multiple_faces": DetectorSettings(enabled=False)})
     engine = Engine(config, _plugins(), clock=clock)
     fired = run(engine, clock, frames(range(1, 15), NONE) + frames([15], TWO))
-    assert fired == [(3, "face_missing"), (13, "face_missing")]
+    assert fired == [(4, "face_missing"), (14, "face_missing")]
 
 
 @pytest.mark.parametrize(
