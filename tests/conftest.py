@@ -22,3 +22,9 @@ def need(available: bool, reason: str) -> None:
     if REQUIRE_COMPONENTS:
         pytest.fail(f"required component missing in CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def require():
+    """:func:`need` as a fixture, for test modules (and other conftests) that cannot import this one."""
+    return need

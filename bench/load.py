@@ -1,0 +1,300 @@
+"""Service load benchmark: the real service under gunicorn on a loopback port, fed real JPEG frames.
+
+Usage::
+
+    python bench/load.py [--db sqlite,postgres] [--workers N] [--seconds S] [--candidates 100,200,300,1000]
+
+For each database it starts ``proctor serve`` on 127.0.0.1 with a fresh database (a temporary SQLite file, or the
+PostgreSQL database ``proctor_bench`` on the server of ``PROCTOR_TEST_POSTGRES_URL``), then measures:
+
+1. throughput: 32 sessions post frames back to back (raw ``image/jpeg`` bodies with a ``seq``) from
+   ``--concurrency`` connections at a time: frames/s in total and per worker, p50/p99 latency, and the workers'
+   own CPU time per frame (from /proc), which gives frames per CPU-second whatever else shares the machine;
+2. candidates: N simulated candidates at 1 frame/s, 1 audio report/s and a tab switch now and then, each on its
+   own beat within the second, for ``--seconds``: requests, errors (HTTP >= 400, timeouts after 10 s, refused
+   connections), p50/p99 latency, and the load generator's own CPU use.
+
+Every phase is bounded in time and all traffic stays on loopback. The load generator runs on the same machine
+and takes CPU from the server; docs/benchmarks.md ("Service load") records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGE_DIRS = (ROOT / "tests" / "data", ROOT.parent / "shared" / "testdata" / "faces")
+PG_URL = os.environ.get("PROCTOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/proctor_test")
+REQUEST_TIMEOUT_S = 10.0
+
+
+# -- a minimal HTTP/1.1 client on asyncio streams (gunicorn's sync workers close every connection) ----------------
+
+
+async def request(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
+    """One request on a fresh connection; returns (status, body bytes)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", f"Content-Length: {len(body)}"]
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+        response = await reader.read()
+    finally:
+        writer.close()
+    status = int(response.split(b" ", 2)[1])
+    return status, response.partition(b"\r\n\r\n")[2]
+
+
+async def timed(port: int, method: str, path: str, body: bytes, headers: dict[str, str], stats: Stats) -> None:
+    """One request, counted in ``stats``: its latency if it succeeded, else its error (status or exception)."""
+    started = time.perf_counter()
+    try:
+        status, _ = await asyncio.wait_for(request(port, method, path, body, headers), REQUEST_TIMEOUT_S)
+    except (OSError, asyncio.TimeoutError, IndexError, ValueError) as exc:
+        status = type(exc).__name__
+    if isinstance(status, int) and status < 400:
+        stats.latencies.append(time.perf_counter() - started)
+    else:
+        stats.errors[str(status)] = stats.errors.get(str(status), 0) + 1
+
+
+@dataclass
+class Stats:
+    """Latencies of the successful requests, and the failed ones counted by status or exception."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def summary(self, seconds: float) -> dict[str, object]:
+        ordered = sorted(self.latencies) or [float("nan")]
+        return {
+            "requests": len(self.latencies) + sum(self.errors.values()),
+            "per_s": round(len(self.latencies) / seconds, 1),
+            "p50_ms": round(statistics.median(ordered) * 1000, 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
+            "errors": dict(self.errors),
+        }
+
+
+# -- the server -------------------------------------------------------------------------------------------------------
+
+
+class Server:
+    """``proctor serve`` on a free loopback port, with its own database and data directory."""
+
+    def __init__(self, db: str, workers: int, folder: Path, gunicorn_args: list[str]) -> None:
+        self.port = _free_port()
+        self.gunicorn_args = gunicorn_args
+        self.env = {**os.environ, "PROCTOR_DATA_DIR": str(folder), "PROCTOR_WORKERS": str(workers)}
+        self.env.pop("DATABASE_URL", None)
+        if db == "postgres":
+            self.env["DATABASE_URL"] = _fresh_pg_database()
+        self.log = open(folder / "server.log", "wb")  # noqa: SIM115  (closed in stop())
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        proctor = [sys.executable, "-m", "proctor_core.service.cli"]
+        for command in (["migrate", "-v", "0"], ["demo"]):
+            subprocess.run(proctor + command, env=self.env, check=True, stdout=subprocess.DEVNULL, timeout=300)
+        serve = ["serve", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null", *self.gunicorn_args]
+        self.process = subprocess.Popen(proctor + serve, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/plugins", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"the service did not start; see {self.log.name}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the gunicorn workers."""
+        total = 0.0
+        for child in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split():
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def drain(self, limit_s: float = 120) -> None:
+        """Wait until an overloaded server has worked off its backlog (a cheap request answers within 1 s)."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/plugins", timeout=10).read()
+            except OSError:
+                continue
+            if time.monotonic() - started < 1:
+                return
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fresh_pg_database() -> str:
+    import psycopg
+
+    base = PG_URL.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS proctor_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE proctor_bench")
+    return f"{base}/proctor_bench"
+
+
+# -- the load ---------------------------------------------------------------------------------------------------------
+
+
+async def open_sessions(port: int, count: int) -> list[tuple[str, dict[str, str]]]:
+    async def one(i: int):
+        body = json.dumps({"name": f"Candidate {i}", "email": f"c{i}@example.org", "exam": "exam"}).encode()
+        status, answer = await request(port, "POST", "/api/v1/sessions", body, {"Content-Type": "application/json"})
+        assert status == 201, answer
+        data = json.loads(answer)
+        return data["id"], {"Authorization": f"Bearer {data['token']}"}
+
+    sessions = []
+    for start in range(0, count, 50):
+        sessions += await asyncio.gather(*(one(i) for i in range(start, min(count, start + 50))))
+    return sessions
+
+
+async def throughput(port: int, frames: list[bytes], seconds: float, concurrency: int) -> dict[str, object]:
+    """Frames back to back from ``concurrency`` connections at a time, for ``seconds``."""
+    sessions = await open_sessions(port, 32)
+    stats, seq = Stats(), [0]
+    deadline = time.perf_counter() + seconds
+
+    async def loop(i: int) -> None:
+        session_id, auth = sessions[i % len(sessions)]
+        headers = {**auth, "Content-Type": "image/jpeg"}
+        while time.perf_counter() < deadline:
+            seq[0] += 1
+            path = f"/api/v1/sessions/{session_id}/frames?seq={seq[0]}"
+            await timed(port, "POST", path, frames[seq[0] % len(frames)], headers, stats)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(concurrency)))
+    return stats.summary(time.perf_counter() - started)
+
+
+async def candidates(port: int, frames: list[bytes], count: int, seconds: float) -> dict[str, object]:
+    """``count`` candidates, each sending a frame and an audio report every second and a tab switch now and then."""
+    sessions = await open_sessions(port, count)
+    stats, late = Stats(), [0]
+    started = time.perf_counter()
+    client_cpu = time.process_time()
+    tasks: set[asyncio.Task] = set()
+
+    async def candidate(i: int) -> None:
+        session_id, auth = sessions[i]
+        base = f"/api/v1/sessions/{session_id}"
+        rng = random.Random(i)
+        offset = rng.random()  # candidates are spread over the second, each keeps its own beat
+        tick = 0
+        while (due := started + offset + tick) < started + seconds:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -1:
+                late[0] += 1
+            tick += 1
+            seq = str(tick)
+            sends = [
+                ("/frames?seq=" + seq, frames[(i + tick) % len(frames)], "image/jpeg"),
+                ("/audio", json.dumps({"is_silent": tick % 20 == 0, "level": 12.5, "seq": tick}).encode(), None),
+            ]
+            if rng.random() < 1 / 30:
+                kind = rng.choice(["tab_hidden", "tab_visible"])
+                sends.append(("/events", json.dumps({"type": kind, "seq": tick}).encode(), None))
+            for suffix, body, content_type in sends:
+                headers = {**auth, "Content-Type": content_type or "application/json"}
+                task = asyncio.create_task(timed(port, "POST", base + suffix, body, headers, stats))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+
+    await asyncio.gather(*(candidate(i) for i in range(count)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu
+    for session_id, auth in sessions:
+        await request(port, "POST", f"/api/v1/sessions/{session_id}/end", b"", auth)
+    summary = stats.summary(elapsed)
+    return {"candidates": count, **summary, "late_ticks": late[0], "client_cpu_pct": round(100 * client_cpu / elapsed)}
+
+
+def load_frames() -> list[bytes]:
+    for folder in IMAGE_DIRS:
+        found = sorted(p for p in folder.glob("*.jpg") if p.stat().st_size < 200_000)
+        if found:
+            return [p.read_bytes() for p in found]
+    raise SystemExit("no JPEG frames in tests/data/ or ../shared/testdata/faces/")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1, help="gunicorn workers")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections at a time in the throughput phase")
+    parser.add_argument("--candidates", default="100,200,300,1000", help="comma-separated numbers of candidates")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--threads 4'")
+    args = parser.parse_args()
+
+    frames = load_frames()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"{platform.platform()}; {len(frames)} frames of {min(map(len, frames))}-{max(map(len, frames))} bytes")
+    for db in args.db.split(","):
+        folder = Path(tempfile.mkdtemp(prefix=f"proctor-load-{db}-"))
+        server = Server(db, args.workers, folder, args.gunicorn.split())
+        try:
+            server.start()
+            cpu = server.cpu_seconds()
+            result = asyncio.run(throughput(server.port, frames, args.seconds, args.concurrency))
+            cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(1, result["requests"])
+            result |= {
+                "frames_per_s_per_worker": round(result["per_s"] / args.workers, 1),
+                "server_cpu_ms_per_frame": round(cpu_ms, 2),
+                "frames_per_cpu_second": round(1000 / cpu_ms, 1),
+            }
+            print(f"[{db}] throughput, {args.workers} workers, {args.concurrency} connections: {json.dumps(result)}")
+            for count in (int(n) for n in args.candidates.split(",")):
+                server.drain()
+                result = asyncio.run(candidates(server.port, frames, count, args.seconds))
+                print(f"[{db}] {json.dumps(result)}")
+        finally:
+            server.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

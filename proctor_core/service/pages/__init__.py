@@ -1,0 +1,1 @@
+"""Stand-alone pages: start (name, email, exam) → monitoring page → result receipt."""

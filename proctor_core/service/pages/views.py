@@ -1,0 +1,67 @@
+"""Views of the stand-alone flow.
+
+The start form opens a session and answers with the monitoring page itself, the session token rendered into it:
+the token never appears in a URL (so in no server or proxy log) and never in a cookie. The result page is opened
+by a key that reads that one session's result and nothing else.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import View
+from pydantic import ValidationError
+
+from proctor_core.service import api
+from proctor_core.service.exceptions import UnknownExam
+from proctor_core.service.models import Exam, ProctoringSession
+from proctor_core.service.schemas import SessionCreate
+from proctor_core.service.tokens import check_result_key
+
+
+class StartView(View):
+    """Name, email and exam; on success the monitoring page for the new session."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._form(request, values={}, errors={})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        values = {key: request.POST.get(key, "") for key in ("name", "email", "exam")}
+        try:
+            body = SessionCreate.model_validate({**values, "exam": values["exam"] or None})
+            exam = api.standalone_exam(body.exam)
+        except ValidationError as exc:
+            errors = {str(error["loc"][0]): error["msg"] for error in exc.errors(include_input=False)}
+            return self._form(request, values=values, errors=errors, status=400)
+        except UnknownExam as exc:
+            return self._form(request, values=values, errors={"exam": exc.message}, status=400)
+        session, token = api.open_session(exam=exam, name=body.name, email=body.email)
+        response = render(request, "proctor/monitor.html", api.monitor_page_context(session, token))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _form(self, request: HttpRequest, *, values: dict, errors: dict, status: int = 200) -> HttpResponse:
+        exams = Exam.objects.filter(standalone=True)
+        context = {"exams": exams, "values": values, "errors": errors}
+        return render(request, "proctor/start.html", context, status=status)
+
+
+class ResultView(View):
+    """The candidate's receipt: score, risk band and every deduction explained."""
+
+    def get(self, request: HttpRequest, session_id: UUID) -> HttpResponse:
+        if not check_result_key(session_id, request.GET.get("key", "")):
+            raise Http404("no such result")
+        session = ProctoringSession.objects.select_related("exam", "candidate").filter(pk=session_id).first()
+        if session is None:
+            raise Http404("no such result")
+        report = None if session.active else api.stored_report(session)
+        notices = session.violations.filter(notice=True).defer("evidence_jpeg")
+        response = render(
+            request, "proctor/result.html", {"session": session, "report": report, "notices": notices}
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response

@@ -1,0 +1,34 @@
+"""URLs of REST API v1, mounted at ``/api/v1/``."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from proctor_core.service.rest_api.v1.observations import AudioView, EventsView, FramesView
+from proctor_core.service.rest_api.v1.plugins import PluginsView
+from proctor_core.service.rest_api.v1.sessions import (
+    EvidenceView,
+    SessionCreateView,
+    SessionDetailView,
+    SessionEndView,
+    ViolationListView,
+)
+
+app_name = "proctor_api"
+
+urlpatterns = [
+    path("sessions", SessionCreateView.as_view(), name="sessions"),
+    path("sessions/<uuid:session_id>", SessionDetailView.as_view(), name="session"),
+    path("sessions/<uuid:session_id>/frames", FramesView.as_view(), name="frames"),
+    path("sessions/<uuid:session_id>/audio", AudioView.as_view(), name="audio"),
+    path("sessions/<uuid:session_id>/events", EventsView.as_view(), name="events"),
+    path("sessions/<uuid:session_id>/end", SessionEndView.as_view(), name="end"),
+    path("sessions/<uuid:session_id>/violations", ViolationListView.as_view(), name="violations"),
+    path(
+        "sessions/<uuid:session_id>/violations/<str:violation_id>/evidence",
+        EvidenceView.as_view(),
+        name="violation-evidence",
+    ),
+    path("plugins", PluginsView.as_view(), name="plugins"),
+    path("schema", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="proctor_api:schema"), name="docs"),
+]

@@ -1,0 +1,155 @@
+"""Pydantic models of the REST API's request and response bodies (DESIGN §7).
+
+Requests are validated strictly: a number where text is expected (or ``"true"`` where a boolean is) is an error,
+not a guess, and unknown fields are refused. The OpenAPI schema is generated from these models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from proctor_core.types import FaceStatus, PageEventType, RiskLevel
+
+MAX_SEQ = 2**53 - 1
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value)
+    except DjangoValidationError as exc:
+        raise ValueError("not a valid email address") from exc
+    return value
+
+
+Seq = Annotated[StrictInt, Field(ge=0, le=MAX_SEQ, description="Per-stream sequence number; a retry repeats it")]
+CapturedAt = Annotated[
+    StrictFloat | StrictInt,
+    Field(gt=0, allow_inf_nan=False, description="Client capture time, POSIX seconds (JavaScript Date.now() / 1000)"),
+]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class SessionCreate(RequestModel):
+    """Open a stand-alone session."""
+
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    email: Annotated[StrictStr, Field(min_length=3, max_length=254), AfterValidator(_email)]
+    exam: Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")] | None = Field(
+        None, description="Exam slug; the service's default exam when omitted"
+    )
+
+
+class FrameIn(RequestModel):
+    """A webcam frame as JSON; the same frame may instead be sent as a raw ``image/jpeg`` body."""
+
+    image: Annotated[StrictStr, Field(min_length=1, description="Base64 JPEG/PNG, or a data:image/...;base64, URL")]
+    seq: Seq | None = None
+    captured_at: CapturedAt | None = None
+
+
+class FrameQuery(RequestModel):
+    """``seq`` and ``captured_at`` of a raw-body frame, from the query string."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None
+    captured_at: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+
+class AudioIn(RequestModel):
+    """One second of microphone activity, reduced in the browser to a flag."""
+
+    is_silent: StrictBool
+    level: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
+    seq: Seq | None = None
+    captured_at: CapturedAt | None = None
+
+
+class EventIn(RequestModel):
+    """A page event or a device notice."""
+
+    type: PageEventType
+    seq: Seq | None = None
+    captured_at: CapturedAt | None = None
+
+
+# -- responses ---------------------------------------------------------------------------------------------------------
+
+
+class ViolationOut(BaseModel):
+    id: str
+    code: str
+    at: datetime = Field(description="When it happened (the capture time, bounded by the server)")
+    captured_at: datetime | None = Field(None, description="The client's clock for the observation")
+    notice: bool = Field(description="A notice is recorded for reviewers and carries no points by default")
+    rule: str = Field(description="The rule that fired, in words")
+    detail: dict[str, Any]
+    evidence_url: str | None = None
+
+
+class FrameResult(BaseModel):
+    face_status: FaceStatus
+    faces: int
+    violations: list[ViolationOut]
+
+
+class ObservationResult(BaseModel):
+    violations: list[ViolationOut]
+
+
+class SessionCreated(BaseModel):
+    id: str
+    token: str = Field(description="Bearer token of this session only; shown once")
+    config: dict[str, Any] = Field(description="The exam configuration the session runs with")
+    expires_at: datetime
+
+
+class PenaltyOut(BaseModel):
+    violation_id: str
+    code: str
+    points: float
+    rule: str
+    reason: str
+
+
+class ScoreOut(BaseModel):
+    score: float
+    risk_level: RiskLevel
+    policy: str
+    penalties: list[PenaltyOut]
+
+
+class SessionDetail(BaseModel):
+    id: str
+    exam: str
+    exam_title: str
+    active: bool
+    started_at: datetime
+    ended_at: datetime | None
+    expires_at: datetime
+    counts: dict[str, int] = Field(description="Recorded violations and notices per code")
+    score: float | None
+    risk_level: RiskLevel | None
+    penalties: list[PenaltyOut] | None
+
+
+class ViolationList(BaseModel):
+    violations: list[ViolationOut]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail

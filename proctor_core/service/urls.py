@@ -1,0 +1,19 @@
+"""Root URLs: stand-alone pages, REST API v1, the admin, and the LTI tool."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views import defaults
+
+from proctor_core.service.exceptions import api_aware_handler
+
+urlpatterns = [
+    path("", include("proctor_core.service.pages.urls")),
+    path("api/v1/", include("proctor_core.service.rest_api.v1.urls")),
+    path("admin/", admin.site.urls),
+    path("lti/", include("lms_adapter.urls")),
+]
+
+handler400 = api_aware_handler(defaults.bad_request, 400, "bad_request", "the request is malformed")
+handler403 = api_aware_handler(defaults.permission_denied, 403, "permission_denied", "permission denied")
+handler404 = api_aware_handler(defaults.page_not_found, 404, "not_found", "no such API resource")
+handler500 = api_aware_handler(defaults.server_error, 500, "server_error", "internal error; it has been logged")

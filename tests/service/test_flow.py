@@ -1,0 +1,166 @@
+"""The stand-alone flow end to end through HTTP: start page, API session, frames, audio, tab switches, end, result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.test import Client
+
+from proctor_core.service import api
+from proctor_core.service.models import Candidate, ProctoringSession, ViolationRecord
+
+MONITOR_TEMPLATE = Path(api.__file__).parent / "templates" / "proctor" / "monitor.html"
+
+
+def test_79_two_tab_switches_and_one_face_missing(opened, clock, face_jpeg, no_face_jpeg):
+    """DESIGN §6: 2 tab switches + 1 face missing = 100 - 16 - 5 = 79, yellow; every deduction explained."""
+
+    start = clock.now
+
+    def at(offset: float) -> dict:
+        clock.now = start + offset
+        return {"captured_at": clock.now}
+
+    first = opened.frame(face_jpeg, seq=1, **at(1))
+    assert first.status_code == 200, first.content
+    assert first.json() == {"face_status": "ok", "faces": 1, "violations": []}
+
+    missing = []
+    for seq, offset in enumerate(range(2, 8), start=2):
+        response = opened.frame(no_face_jpeg, seq=seq, **at(offset))
+        assert response.status_code == 200
+        assert response.json()["face_status"] == "no_face"
+        missing += response.json()["violations"]
+    assert [(v["code"], v["at"]) for v in missing] == [("face_missing", "2023-11-14T22:13:27Z")]
+    assert missing[0]["rule"] == "condition longer than 5 s; not again within 2 s"
+
+    back = opened.client.post(opened.url("/frames") + "?seq=8", face_jpeg, content_type="image/jpeg")
+    assert back.status_code == 200 and back.json()["face_status"] == "ok"
+
+    for seq, (offset, silent) in enumerate([(8, False), (9, True)], start=1):
+        response = opened.post("/audio", {"is_silent": silent, "level": 0.2, "seq": seq, **at(offset)})
+        assert response.status_code == 200 and response.json() == {"violations": []}
+
+    events = [
+        (10, "tab_hidden"), (10.5, "window_blur"), (12, "tab_visible"), (12.2, "window_focus"), (20, "tab_hidden")
+    ]
+    switches = []
+    for seq, (offset, kind) in enumerate(events, start=1):
+        response = opened.post("/events", {"type": kind, "seq": seq, **at(offset)})
+        assert response.status_code == 200
+        switches += [v["code"] for v in response.json()["violations"]]
+    assert switches == ["tab_switch", "tab_switch"]
+
+    clock.now = start + 25
+    ended = opened.post("/end")
+    assert ended.status_code == 200
+    result = ended.json()
+    assert (result["score"], result["risk_level"]) == (79, "yellow")
+    assert sorted((p["code"], p["points"]) for p in result["penalties"]) == [
+        ("face_missing", 5), ("tab_switch", 8), ("tab_switch", 8)
+    ]
+    assert all(p["rule"] and p["reason"] for p in result["penalties"])
+
+    detail = opened.get().json()
+    assert detail["active"] is False
+    assert detail["counts"] == {"face_missing": 1, "tab_switch": 2}
+    assert (detail["score"], detail["risk_level"]) == (79, "yellow")
+
+    listed = opened.get("/violations").json()["violations"]
+    assert [v["code"] for v in listed] == ["face_missing", "tab_switch", "tab_switch"]
+    assert all(v["evidence_url"] is None for v in listed)  # the interview preset keeps no evidence
+
+
+def test_result_page_explains_the_score(opened, clock):
+    start = clock.now
+    for seq, offset in enumerate((1, 30), start=1):
+        clock.now = start + offset
+        opened.post("/events", {"type": "tab_hidden", "seq": seq})
+        opened.post("/events", {"type": "tab_visible", "seq": 100 + seq})
+    opened.post("/end")
+    session = ProctoringSession.objects.get(pk=opened.id)
+
+    page = Client().get(api.result_url(session))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "84" in html and "band-yellow" in html
+    assert html.count("<td>tab_switch</td>") == 2
+    assert page["Cache-Control"] == "private, no-store"
+
+
+def test_result_page_needs_its_key(opened):
+    wrong = Client().get(f"/s/{opened.id}/result?key=0123456789abcdef0123456789abcdef")
+    missing = Client().get(f"/s/{opened.id}/result")
+    assert wrong.status_code == missing.status_code == 404
+
+
+def test_result_page_of_a_running_session_says_so(opened):
+    page = Client().get(api.result_url(ProctoringSession.objects.get(pk=opened.id)))
+    assert page.status_code == 200
+    assert "still running" in page.content.decode()
+
+
+def test_start_page_lists_the_standalone_exams(exams):
+    page = Client().get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert all(f'value="{slug}"' in html for slug in ("interview", "exam", "evidence"))
+
+
+def test_start_page_refuses_a_bad_email_and_opens_nothing(exams):
+    page = Client().post("/", {"name": "Ada", "email": "not-an-address", "exam": "interview"})
+    assert page.status_code == 400
+    assert "not a valid email address" in page.content.decode()
+    assert ProctoringSession.objects.count() == 0
+
+
+def test_start_page_opens_a_session_and_renders_the_monitor(exams, require):
+    require(MONITOR_TEMPLATE.is_file(), "the widget's template proctor/monitor.html")
+    page = Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": "exam"})
+    assert page.status_code == 200
+    session = ProctoringSession.objects.get()
+    assert (session.exam.slug, session.candidate.email) == ("exam", "ada@example.org")
+    assert page["Cache-Control"] == "no-store"
+    assert not page.cookies.get("proctor_token") and "token" not in "".join(str(c) for c in page.cookies.values())
+
+
+def test_monitor_context_carries_token_api_base_and_result_url(exams):
+    session, token = api.open_session(exam=exams["exam"], name="Ada", email="ada@example.org")
+    context = api.monitor_page_context(session, token)
+    assert context["token"] == token and context["session_id"] == str(session.pk)
+    assert context["api_base"] == "/api/v1"
+    assert context["result_url"].startswith(f"/s/{session.pk}/result?key=")
+
+
+def test_plugin_manager_sees_violation_and_score_inside_the_transaction(opened, clock):
+    """The notification hooks fire with the saved rows visible (inside the saving transaction)."""
+    from proctor_core import hookimpl
+    from proctor_core.service.apps import service_config
+
+    seen = []
+
+    class Recorder:
+        @hookimpl
+        def proctor_violation_recorded(self, violation, session):
+            seen.append(("violation", violation.code, ViolationRecord.objects.filter(pk=violation.id).exists()))
+
+        @hookimpl
+        def proctor_session_scored(self, report, session):
+            stored = ProctoringSession.objects.get(pk=session.id)
+            seen.append(("scored", report.score, stored.score, session.ended_at is not None))
+
+    pm = service_config().plugins.pm
+    pm.register(Recorder(), name="test-recorder")
+    try:
+        opened.post("/events", {"type": "tab_hidden"})
+        opened.post("/end")
+        opened.post("/end")
+    finally:
+        pm.unregister(name="test-recorder")
+    assert seen == [("violation", "tab_switch", True), ("scored", 92, 92, True)]
+
+
+def test_same_email_twice_opens_two_sessions(open_session):
+    first, second = open_session(), open_session()
+    assert first.id != second.id and first.token != second.token
+    assert Candidate.objects.filter(email="ada@example.org").count() == 2
