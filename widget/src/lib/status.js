@@ -1,0 +1,96 @@
+/**
+ * What the candidate is told: server answers mapped to words, an icon and a tone. The tone only picks a colour;
+ * the text and icon carry the meaning on their own, so colour is never the only signal.
+ *
+ * @module lib/status
+ */
+
+/**
+ * @typedef {"ok" | "warn" | "alert" | "neutral"} Tone
+ * @typedef {{text: string, icon: string, tone: Tone}} StatusView
+ */
+
+const FACE_STATUS = {
+  ok: { text: "Face visible", icon: "✓", tone: "ok" },
+  no_face: { text: "No face in view: please face the camera", icon: "!", tone: "alert" },
+  multiple_faces: { text: "More than one person in view", icon: "!", tone: "alert" },
+  turned_away: { text: "Please look at the screen", icon: "!", tone: "warn" },
+  unclear: { text: "Camera image unclear: too dark or blurred", icon: "?", tone: "warn" },
+};
+
+/**
+ * The indicator for a frame answer's `face_status`.
+ * @param {string | undefined} faceStatus
+ * @returns {StatusView}
+ */
+export function describeFaceStatus(faceStatus) {
+  return FACE_STATUS[faceStatus] ?? { text: "Checking the camera…", icon: "…", tone: "neutral" };
+}
+
+const lasted = (detail) =>
+  typeof detail?.lasted_s === "number" ? ` for ${Math.round(detail.lasted_s * 10) / 10} s` : "";
+
+const VIOLATIONS = {
+  multiple_faces: () => "More than one face was seen.",
+  face_missing: (detail) => `Your face was out of view${lasted(detail)}.`,
+  face_orientation: (detail) => `You looked away from the screen${lasted(detail)}.`,
+  tab_switch: () => "You left the exam page.",
+  silence: (detail) => `No sound from your microphone${lasted(detail)}.`,
+  monitoring_gap: () => "Monitoring was interrupted: no camera image reached the server for a while.",
+  camera_unavailable: () => "The camera is not available.",
+  microphone_unavailable: () => "The microphone is not available.",
+  permission_revoked: () => "Camera or microphone permission was withdrawn.",
+};
+
+/**
+ * A readable name for a violation code; unknown codes (from plugins) are spelled out from their snake_case.
+ * @param {string} code
+ * @returns {string}
+ */
+export function codeLabel(code) {
+  const text = String(code).replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The toast for a violation or notice from the server (`detail.lasted_s` says how long the condition lasted).
+ * @param {{code: string, notice?: boolean, detail?: {lasted_s?: number}}} violation
+ * @returns {{title: string, text: string, tone: Tone}}
+ */
+export function describeViolation(violation) {
+  const explain = VIOLATIONS[violation.code];
+  return {
+    title: violation.notice ? `Notice: ${codeLabel(violation.code)}` : `Violation: ${codeLabel(violation.code)}`,
+    text: explain ? explain(violation.detail) : "Recorded for the reviewer.",
+    tone: violation.notice ? "warn" : "alert",
+  };
+}
+
+/**
+ * The connection line: online, offline with a backlog, or catching up.
+ * @param {{online: boolean, queued: number}} connection
+ * @returns {StatusView}
+ */
+export function describeConnection({ online, queued }) {
+  if (!online) {
+    return {
+      text: `Offline: ${queued} ${queued === 1 ? "observation" : "observations"} waiting; they will be sent when the connection returns`,
+      icon: "⚠",
+      tone: "alert",
+    };
+  }
+  if (queued > 3) return { text: `Connected: sending ${queued} waiting observations`, icon: "↻", tone: "warn" };
+  return { text: "Connected", icon: "✓", tone: "ok" };
+}
+
+/**
+ * The risk band as words (the receipt shows it next to its colour).
+ * @param {string} band `green`, `yellow` or `red`
+ * @returns {StatusView}
+ */
+export function describeBand(band) {
+  if (band === "green") return { text: "Green: low risk", icon: "✓", tone: "ok" };
+  if (band === "yellow") return { text: "Yellow: review suggested", icon: "!", tone: "warn" };
+  if (band === "red") return { text: "Red: high risk", icon: "✕", tone: "alert" };
+  return { text: codeLabel(band ?? "unknown"), icon: "?", tone: "neutral" };
+}

@@ -1,0 +1,45 @@
+/**
+ * Entry of the monitoring page (template `proctor/monitor.html`): mounts the widget from the data attributes of
+ * `#proctor-widget`. A token in the URL fragment (`#token=...`, never sent to a server) takes precedence and is
+ * removed from the address bar at once, so it stays out of history and bookmarks.
+ *
+ * @module monitor-page
+ */
+
+import { mountProctorWidget } from "./index.js";
+
+/**
+ * Split a URL fragment into the token it carries and the rest of it.
+ * @param {string} hash `location.hash`, e.g. `#token=abc&x=1`
+ * @returns {{token: string | null, rest: string}} `rest` is the fragment without the token (`""` or `#...`)
+ */
+export function takeFragmentToken(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const token = params.get("token");
+  params.delete("token");
+  const rest = params.toString();
+  return { token, rest: rest ? `#${rest}` : "" };
+}
+
+/**
+ * @param {HTMLElement} element carries `data-session-id`, `data-token`, `data-api-base`, `data-exam-title`,
+ *   `data-result-url` and, when known, `data-keep-evidence` (`true`/`false`) and `data-evidence-retention-days`
+ * @param {{location?: Location, history?: History}} [options]
+ */
+export function mountMonitorPage(element, { location = window.location, history = window.history } = {}) {
+  const fragment = takeFragmentToken(location.hash);
+  if (fragment.token) history.replaceState(history.state, "", `${location.pathname}${location.search}${fragment.rest}`);
+  const { sessionId, apiBase, examTitle, resultUrl, keepEvidence, evidenceRetentionDays } = element.dataset;
+  return mountProctorWidget(element, {
+    apiBase,
+    sessionId,
+    token: fragment.token || element.dataset.token,
+    examTitle,
+    resultUrl,
+    keepEvidence: keepEvidence === undefined ? null : keepEvidence === "true",
+    evidenceRetentionDays: evidenceRetentionDays ? Number(evidenceRetentionDays) : null,
+  });
+}
+
+const element = globalThis.document?.getElementById("proctor-widget");
+if (element) mountMonitorPage(element);

@@ -1,0 +1,89 @@
+/**
+ * The score receipt: score, risk band in words and colour, and every deduction with its reason and rule.
+ *
+ * @module ui/receipt
+ */
+
+import { codeLabel, describeBand } from "../lib/status.js";
+import { h } from "./dom.js";
+
+/**
+ * @param {{score: number, risk_level: string, penalties: Array<{code: string, points: number, rule?: string, reason?: string}>}} report
+ * @param {{resultUrl?: string}} [options]
+ * @returns {HTMLElement}
+ */
+export function receiptPanel(report, { resultUrl } = {}) {
+  const band = describeBand(report.risk_level);
+  const penalties = report.penalties ?? [];
+  const deducted = penalties.reduce((sum, penalty) => sum + Number(penalty.points || 0), 0);
+  const number = (value) => String(Math.round(Number(value) * 100) / 100);
+  return h(
+    "section",
+    { class: "pw-panel pw-receipt", "aria-labelledby": "pw-receipt-title", "data-pw": "receipt" },
+    h("h2", { id: "pw-receipt-title" }, "Monitoring ended: your score"),
+    h(
+      "p",
+      { class: "pw-score" },
+      h(
+        "span",
+        { class: "pw-score-value", "data-pw": "score", "data-score": String(report.score) },
+        number(report.score),
+      ),
+      h("span", { class: "pw-score-max" }, " / 100"),
+    ),
+    h(
+      "p",
+      { class: `pw-band pw-tone-${band.tone}`, "data-pw": "band", "data-band": report.risk_level },
+      h("span", { class: "pw-icon", "aria-hidden": "true" }, band.icon),
+      ` Risk band: ${band.text}`,
+    ),
+    penalties.length
+      ? h(
+          "table",
+          { class: "pw-penalties" },
+          h("caption", null, `Deductions: ${number(deducted)} points in total`),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              h("th", { scope: "col" }, "What"),
+              h("th", { scope: "col" }, "Reason"),
+              h("th", { scope: "col" }, "Rule"),
+              h("th", { scope: "col", class: "pw-num" }, "Points"),
+            ),
+          ),
+          h(
+            "tbody",
+            null,
+            ...penalties.map((penalty) =>
+              h(
+                "tr",
+                { "data-code": penalty.code },
+                h("td", null, codeLabel(penalty.code)),
+                h("td", null, penalty.reason ?? ""),
+                h("td", null, penalty.rule ?? ""),
+                h("td", { class: "pw-num" }, `−${number(penalty.points)}`),
+              ),
+            ),
+          ),
+        )
+      : h("p", null, "No deductions: nothing was recorded against you."),
+    resultUrl ? h("p", null, h("a", { href: resultUrl, class: "pw-button" }, "Continue")) : null,
+  );
+}
+
+/**
+ * A final message when no receipt can be shown (e.g. the link is no longer valid).
+ * @param {string} title
+ * @param {string} text
+ */
+export function messagePanel(title, text) {
+  return h(
+    "section",
+    { class: "pw-panel", "aria-labelledby": "pw-message-title", "data-pw": "message" },
+    h("h2", { id: "pw-message-title" }, title),
+    h("p", null, text),
+  );
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import {
+  codeLabel,
+  describeBand,
+  describeConnection,
+  describeFaceStatus,
+  describeViolation,
+} from "../src/lib/status.js";
+
+describe("status mapping", () => {
+  it("maps every face_status of DESIGN §7 to words, an icon and a tone", () => {
+    const expected = { ok: "ok", no_face: "alert", multiple_faces: "alert", turned_away: "warn", unclear: "warn" };
+    for (const [status, tone] of Object.entries(expected)) {
+      const view = describeFaceStatus(status);
+      assert.equal(view.tone, tone, status);
+      assert.ok(view.text.length > 5 && view.icon, `${status} has words and an icon, not colour alone`);
+    }
+    assert.equal(describeFaceStatus(undefined).tone, "neutral");
+  });
+
+  it("explains violations, with how long the condition lasted when the server says", () => {
+    const view = describeViolation({
+      code: "face_missing",
+      rule: "condition longer than 5 s",
+      detail: { lasted_s: 6.04 },
+    });
+    assert.equal(view.title, "Violation: Face missing");
+    assert.equal(view.text, "Your face was out of view for 6 s.");
+    assert.equal(describeViolation({ code: "silence", detail: {} }).text, "No sound from your microphone.");
+    assert.equal(view.tone, "alert");
+    assert.match(describeViolation({ code: "tab_switch" }).text, /left the exam page/);
+  });
+
+  it("shows notices as notices", () => {
+    const view = describeViolation({ code: "camera_unavailable", notice: true });
+    assert.equal(view.title, "Notice: Camera unavailable");
+    assert.equal(view.tone, "warn");
+  });
+
+  it("spells out codes from plugins it does not know", () => {
+    assert.equal(codeLabel("gaze_away"), "Gaze away");
+    assert.equal(describeViolation({ code: "gaze_away" }).text, "Recorded for the reviewer.");
+  });
+
+  it("says when offline and how much is waiting", () => {
+    assert.match(describeConnection({ online: false, queued: 12 }).text, /^Offline: 12 observations waiting/);
+    assert.match(describeConnection({ online: false, queued: 1 }).text, /1 observation waiting/);
+    assert.equal(describeConnection({ online: true, queued: 0 }).text, "Connected");
+    assert.equal(describeConnection({ online: true, queued: 20 }).tone, "warn");
+  });
+
+  it("names the risk bands in words", () => {
+    assert.deepEqual(
+      ["green", "yellow", "red"].map((band) => describeBand(band).tone),
+      ["ok", "warn", "alert"],
+    );
+    assert.match(describeBand("yellow").text, /^Yellow/);
+  });
+});
