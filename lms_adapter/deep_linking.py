@@ -1,0 +1,104 @@
+"""Deep linking: the instructor's rules form and the content item it returns to the platform.
+
+The content item is an ``ltiResourceLink`` with a gradebook line item (scoreMaximum 100, the activity's title) and
+the validated exam rules in the custom parameter ``proctor_exam`` (see :mod:`lms_adapter.exam_params`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.lineitem import LineItem
+
+from lms_adapter.exam_params import CUSTOM_PARAM, DEFAULT_PRESET, encode
+from proctor_core.config import PRESETS, ExamConfig
+from proctor_core.errors import ConfigError
+from proctor_core.plugins import describe_factory
+from proctor_core.service import api
+from proctor_core.service.apps import service_config
+
+SCORE_MAXIMUM = 100
+RULE_FIELDS = ("threshold_s", "cooldown_s", "points")
+
+
+class ExamRulesForm(forms.Form):
+    """The rules of a new proctored activity: preset, detectors and their rules, penalty policy, evidence."""
+
+    title = forms.CharField(max_length=200, initial="Proctored exam")
+    preset = forms.ChoiceField(
+        choices=[(name, name) for name in PRESETS],
+        initial=DEFAULT_PRESET,
+        help_text="exam: silence is a microphone notice (0 points); interview: silence is penalised",
+    )
+    policy = forms.ChoiceField(initial="flat", help_text="How violations become deductions")
+    keep_evidence = forms.BooleanField(required=False, help_text="Keep the frame that caused a camera violation")
+    evidence_retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plugins = service_config().plugins
+        self.fields["policy"].choices = [(name, name) for name in sorted(plugins.policies)]
+        self.detectors = []
+        for code, spec in sorted(plugins.detectors.items()):
+            self.fields[f"{code}__enabled"] = forms.BooleanField(required=False, initial=True, label=code)
+            rule, points = spec.default_rule, spec.default_points
+            defaults = {"threshold_s": rule.threshold_s, "cooldown_s": rule.cooldown_s, "points": points}
+            rules = [] if spec.notice else [self._rule_field(code, name, defaults[name]) for name in RULE_FIELDS]
+            description = spec.description or describe_factory(spec.factory)
+            enabled = self[f"{code}__enabled"]
+            self.detectors.append({"code": code, "description": description, "enabled": enabled, "rules": rules})
+
+    def _rule_field(self, code: str, name: str, default: float) -> forms.BoundField:
+        """A blank-able number; its placeholder is the detector's registered default."""
+        self.fields[f"{code}__{name}"] = forms.FloatField(
+            required=False,
+            min_value=0,
+            max_value=100 if name == "points" else 3600,
+            label=f"{code} {name}",
+            widget=forms.NumberInput(attrs={"placeholder": f"{default:g}", "step": "any"}),
+        )
+        return self[f"{code}__{name}"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.exam_config = self._exam_config(data)
+        except (ConfigError, ValueError) as exc:
+            raise forms.ValidationError(str(getattr(exc, "message", exc))) from exc
+        return data
+
+    def _exam_config(self, data: dict[str, Any]) -> ExamConfig:
+        """The form's rules over the preset's, validated against the loaded plugins (blank fields keep the preset)."""
+        preset = ExamConfig.from_preset(data["preset"]).model_dump(mode="json")
+        detectors = preset["detectors"]
+        for code in service_config().plugins.detectors:
+            settings = detectors.setdefault(code, {})
+            settings["enabled"] = data[f"{code}__enabled"]
+            given = {name: data.get(f"{code}__{name}") for name in RULE_FIELDS}
+            settings.update({name: value for name, value in given.items() if value is not None})
+        config = ExamConfig.model_validate(
+            {
+                **preset,
+                "detectors": detectors,
+                "policy": {"name": data["policy"]},
+                "keep_evidence": data["keep_evidence"],
+                "evidence_retention_days": data["evidence_retention_days"],
+            }
+        )
+        return api.validated_config(config)
+
+
+def content_item(*, title: str, config: ExamConfig, launch_url: str) -> DeepLinkResource:
+    """The resource link the platform creates: launch URL, title, graded line item, rules as a custom parameter."""
+    line_item = LineItem().set_score_maximum(SCORE_MAXIMUM).set_label(title)
+    return (
+        DeepLinkResource()
+        .set_url(launch_url)
+        .set_title(title)
+        .set_lineitem(line_item)
+        .set_custom_params({CUSTOM_PARAM: encode(config)})
+    )

@@ -1,0 +1,112 @@
+"""LTI Dynamic Registration (IMS LTI-DR 1.0): a platform administrator pastes the tool's registration URL.
+
+The platform opens that URL with ``openid_configuration`` and ``registration_token``; the tool reads the platform's
+OpenID configuration, posts its client registration (:func:`lms_adapter.tool_config.registration_request`), and
+stores the registration (``LtiTool``) that the answer describes, signing with the current tool key.
+
+The registration URL carries a signed expiry (``proctor lti_registration_url``): only this tool's operator can hand
+one out. An open endpoint would let anyone register a platform, and make the tool fetch URLs of their choosing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.core import signing
+from pylti1p3.contrib.django.lti1p3_tool_config.models import LtiTool
+
+from lms_adapter.keys import current_key
+from lms_adapter.tool import HttpSession
+from lms_adapter.tool_config import TOOL_CONFIGURATION, ToolUrls, registration_request
+
+SALT = "lms_adapter.dynamic_registration"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class RegistrationError(Exception):
+    """Registration cannot go on; ``status_code`` is the answer to the platform's page."""
+
+    def __init__(self, message: str, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def new_link_token(valid_for_s: float) -> str:
+    """The signed path segment of a registration URL, valid for ``valid_for_s`` seconds."""
+    return signing.Signer(salt=SALT).sign_object({"until": int(time.time() + valid_for_s)})
+
+
+def check_link_token(token: str) -> None:
+    """:raises RegistrationError: the token is forged or expired."""
+    try:
+        until = signing.Signer(salt=SALT).unsign_object(token)["until"]
+    except (signing.BadSignature, KeyError, TypeError) as exc:
+        raise RegistrationError("this registration link is not valid", 403) from exc
+    if time.time() > until:
+        raise RegistrationError("this registration link has expired; ask the tool's operator for a new one", 403)
+
+
+def register(openid_configuration: str, registration_token: str, urls: ToolUrls) -> LtiTool:
+    """Register the tool with the platform and store the registration; return it."""
+    _check_url(openid_configuration)
+    headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
+    session = HttpSession()
+    config = _json(session, "GET", openid_configuration, headers=headers)
+    if missing := [name for name in REQUIRED if not config.get(name)]:
+        raise RegistrationError(f"the platform's OpenID configuration lacks {', '.join(missing)}")
+    if urlsplit(str(config["issuer"])).hostname != urlsplit(openid_configuration).hostname:
+        raise RegistrationError("the platform's issuer is not on the host that served its configuration")
+    for name in REQUIRED:
+        _check_url(str(config[name]))
+    answer = _json(session, "POST", config["registration_endpoint"], headers=headers, json=registration_request(urls))
+    if not answer.get("client_id"):
+        raise RegistrationError("the platform's registration answer has no client_id", 502)
+    return _save(config, answer)
+
+
+def _save(config: dict[str, Any], answer: dict[str, Any]) -> LtiTool:
+    deployment_id = (answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id")
+    product = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code", "LTI platform")
+    tool = LtiTool.objects.filter(issuer=config["issuer"], client_id=str(answer["client_id"])).first()
+    tool = tool or LtiTool(issuer=config["issuer"], client_id=str(answer["client_id"]), deployment_ids="[]")
+    deployments = json.loads(tool.deployment_ids or "[]")
+    if deployment_id and str(deployment_id) not in deployments:
+        deployments.append(str(deployment_id))
+    tool.title = f"{product} at {urlsplit(str(config['issuer'])).hostname}"[:255]
+    tool.is_active = True
+    tool.auth_login_url = config["authorization_endpoint"]
+    tool.auth_token_url = config["token_endpoint"]
+    tool.key_set_url = config["jwks_uri"]
+    tool.deployment_ids = json.dumps(deployments)
+    tool.tool_key = current_key()
+    tool.save()
+    return tool
+
+
+def _check_url(url: str) -> None:
+    """Platform URLs must be HTTPS (plain HTTP only on this machine's loopback, for development)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        raise RegistrationError(f"not an https URL: {url[:200]}")
+
+
+def _json(session: requests.Session, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        response = session.request(method, url, **kwargs)
+    except requests.RequestException as exc:
+        raise RegistrationError(f"the platform could not be reached at {url}: {exc}", 502) from exc
+    if not response.ok:
+        raise RegistrationError(f"the platform answered HTTP {response.status_code}: {response.text[:300]}", 502)
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise RegistrationError(f"the platform's answer from {url} is not JSON", 502) from exc
+    if not isinstance(data, dict):
+        raise RegistrationError(f"the platform's answer from {url} is not a JSON object", 502)
+    return data

@@ -1,0 +1,31 @@
+"""The instructor's review of an activity: each learner's session, score, band, deductions, violations and grade."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Prefetch
+
+from lms_adapter.models import ResourceLink
+from proctor_core.service.models import ViolationRecord
+
+
+def review_context(resource_link: ResourceLink) -> dict[str, Any]:
+    """Template context of ``lms_adapter/review.html``."""
+    attempts = list(
+        resource_link.attempts.select_related("session__candidate")
+        .prefetch_related(
+            Prefetch("session__violations", queryset=ViolationRecord.objects.defer("evidence_jpeg")),
+            "grades",
+        )
+        .order_by("-created_at")
+    )
+    bands = Counter(attempt.session.risk_level for attempt in attempts if not attempt.session.active)
+    return {
+        "resource_link": resource_link,
+        "config": resource_link.exam.exam_config(),
+        "attempts": attempts,
+        "active": sum(attempt.session.active for attempt in attempts),
+        "bands": [(band, bands[band]) for band in ("green", "yellow", "red")],
+    }
