@@ -193,8 +193,14 @@ def result_url(session: ProctoringSession) -> str:
 
 
 def monitor_page_context(session: ProctoringSession, token: str) -> dict[str, object]:
-    """Context for the template ``proctor/monitor.html``: everything the capture widget needs."""
+    """Context for the template ``proctor/monitor.html``: everything the capture widget needs.
+
+    The exam's evidence rule is passed so the consent screen can say exactly what is kept, and for how long.
+    """
+    config = session.exam_config()
     return {
+        "keep_evidence": config.keep_evidence,
+        "evidence_retention_days": config.evidence_retention_days,
         "session_id": str(session.pk),
         "token": token,
         "api_base": api_base(),

@@ -130,6 +130,14 @@ def test_monitor_context_carries_token_api_base_and_result_url(exams):
     assert context["token"] == token and context["session_id"] == str(session.pk)
     assert context["api_base"] == "/api/v1"
     assert context["result_url"].startswith(f"/s/{session.pk}/result?key=")
+    assert (context["keep_evidence"], context["evidence_retention_days"]) == (False, 30)
+
+
+def test_monitor_page_tells_the_candidate_what_evidence_is_kept(exams):
+    """The consent screen is told the exam's evidence rule, so it can state it exactly."""
+    page = Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": "evidence"})
+    html = page.content.decode()
+    assert 'data-keep-evidence="true"' in html and 'data-evidence-retention-days="7"' in html
 
 
 def test_plugin_manager_sees_violation_and_score_inside_the_transaction(opened, clock):
