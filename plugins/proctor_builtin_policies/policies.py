@@ -30,7 +30,7 @@ class FlatPenaltyPolicy:
         for v in violations:
             each = points.get(v.code, 0.0)
             if each > 0:
-                rows.append(Penalty(v.id, v.code, each, _rule(v, each), f"{v.code} at {_when(v)}: -{each:g}"))
+                rows.append(Penalty(v.id, v.code, each, _rule(v, each), f"{v.code} at {_when(v)}"))
         return rows
 
 
@@ -58,6 +58,6 @@ class CappedPenaltyPolicy:
             spent[v.code] += each
             rows.append(
                 Penalty(v.id, v.code, each, f"{_rule(v, points[v.code])}, at most {cap:g} in all",
-                        f"{v.code} at {_when(v)}: -{each:g}")
+                        f"{v.code} at {_when(v)}")
             )
         return rows
