@@ -107,12 +107,23 @@ def record(
         if seq is not None:
             ObservationReceipt.objects.create(session=locked, stream=kind.value, seq=seq, response=result)
         if outcome.violations:
+            reuse_loaded_exam(locked, session)
             info = session_info(locked)
             for violation in outcome.violations:
                 service_config().plugins.violation_recorded(violation, info)
     for failure in outcome.failures:
         log.warning("detector %s failed in session %s: %s", failure.detector, session.pk, failure.error)
     return result
+
+
+def reuse_loaded_exam(locked: ProctoringSession, session: ProctoringSession) -> None:
+    """Give the locked row the exam the caller already loaded (e.g. by the token check), saving a query.
+
+    A session's exam never changes, so the caller's copy is as good as a fresh one.
+    """
+    exam_field = ProctoringSession._meta.get_field("exam")
+    if locked.exam_id == session.exam_id and exam_field.is_cached(session) and not exam_field.is_cached(locked):
+        locked.exam = session.exam
 
 
 def violation_json(record: ViolationRecord, *, has_evidence: bool) -> dict[str, Any]:

@@ -168,6 +168,33 @@ def test_plugin_manager_sees_violation_and_score_inside_the_transaction(opened, 
     assert seen == [("violation", "tab_switch", True), ("scored", 92, 92, True)]
 
 
+
+def test_violation_hook_gets_the_exam_without_loading_it_again(opened):
+    """The exam loaded by the token check is reused for the hook's session info: no second exam query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from proctor_core import hookimpl
+    from proctor_core.service.apps import service_config
+
+    seen = []
+
+    class Recorder:
+        @hookimpl
+        def proctor_violation_recorded(self, violation, session):
+            seen.append((violation.code, session.exam, session.id))
+
+    pm = service_config().plugins.pm
+    pm.register(Recorder(), name="test-recorder")
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = opened.post("/events", {"type": "tab_hidden"})
+    finally:
+        pm.unregister(name="test-recorder")
+    assert response.status_code == 200 and response.json()["violations"]
+    assert seen == [("tab_switch", "interview", str(opened.id))]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "proctor_exam"')]
+
 def test_same_email_twice_opens_two_sessions(open_session):
     first, second = open_session(), open_session()
     assert first.id != second.id and first.token != second.token
