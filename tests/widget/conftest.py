@@ -164,7 +164,13 @@ def open_page(service) -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory) -> Path:
+    """Where the suite saves its screenshots: docs/img with PROCTOR_UPDATE_SCREENSHOTS=1, else a temporary folder.
+
+    The docs' pictures are taken by this suite; a plain test run leaves the working tree untouched.
+    """
+    if os.environ.get("PROCTOR_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
