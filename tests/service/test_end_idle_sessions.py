@@ -2,7 +2,8 @@
 
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from proctor_core.service.models import ProctoringSession
 
@@ -43,3 +44,11 @@ def test_ended_sessions_are_left_alone(open_session, clock):
     assert opened.post("/end").status_code == 200
     clock.now += 3 * 3600
     assert "0 idle session(s) ended" in run()
+
+
+def test_non_positive_idle_time_is_refused_and_ends_nothing(open_session, clock):
+    opened = open_session()
+    clock.now += 3600
+    with pytest.raises(CommandError, match="--idle-minutes must be positive, got 0"):
+        run("--idle-minutes", "0")
+    assert ProctoringSession.objects.get(pk=opened.id).active

@@ -5,7 +5,7 @@ mode, no grade would reach the gradebook. Ending goes through the same path as t
 hooks and the grade outbox behave exactly as for a session ended by hand.
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from proctor_core.service import api
 from proctor_core.service.engines import now
@@ -38,8 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, idle_minutes: float, dry_run: bool = False, **options) -> None:
         if idle_minutes <= 0:
-            self.stderr.write("--idle-minutes must be positive")
-            raise SystemExit(2)
+            raise CommandError(f"--idle-minutes must be positive, got {idle_minutes:g}")
         sessions = idle_sessions(idle_minutes * 60)
         for session in sessions:
             if dry_run:
