@@ -1,7 +1,8 @@
 """Deep linking: the instructor's rules form and the content item it returns to the platform.
 
 The content item is an ``ltiResourceLink`` with a gradebook line item (scoreMaximum 100, the activity's title) and
-the validated exam rules in the custom parameter ``proctor_exam`` (see :mod:`lms_adapter.exam_params`).
+the validated exam rules in the custom parameter ``proctor_exam`` (see :mod:`lms_adapter.exam_params`), among them
+the optional address of an exam on another site, which learners then take inside the exam-wrapper page.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pylti1p3.lineitem import LineItem
 
 from lms_adapter.exam_params import CUSTOM_PARAM, DEFAULT_PRESET, encode
 from proctor_core.config import PRESETS, ExamConfig
+from proctor_core.exam_address import MAX_LENGTH, check_exam_address
 from proctor_core.errors import ConfigError
 from proctor_core.plugins import describe_factory
 from proctor_core.service import api
 from proctor_core.service.apps import service_config
+from proctor_core.service.pages.wrapper import loopback_http_allowed
 
 SCORE_MAXIMUM = 100
 RULE_FIELDS = ("threshold_s", "cooldown_s", "points")
@@ -35,6 +38,13 @@ class ExamRulesForm(forms.Form):
     policy = forms.ChoiceField(initial="flat", help_text="How violations become deductions")
     keep_evidence = forms.BooleanField(required=False, help_text="Keep the frame that caused a camera violation")
     evidence_retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30)
+    exam_url = forms.CharField(
+        required=False,
+        max_length=MAX_LENGTH,
+        label="Exam address",
+        help_text="Optional: the https address of an exam on another site (a Canvas quiz, any web exam). Learners "
+        "then take it inside the monitored page; that site must allow being framed by this tool.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +70,15 @@ class ExamRulesForm(forms.Form):
             widget=forms.NumberInput(attrs={"placeholder": f"{default:g}", "step": "any"}),
         )
         return self[f"{code}__{name}"]
+
+    def clean_exam_url(self) -> str | None:
+        value = self.cleaned_data["exam_url"].strip()
+        if not value:
+            return None
+        try:
+            return check_exam_address(value, allow_loopback_http=loopback_http_allowed())
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc).capitalize() + ".") from exc
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -87,6 +106,7 @@ class ExamRulesForm(forms.Form):
                 "policy": {"name": data["policy"]},
                 "keep_evidence": data["keep_evidence"],
                 "evidence_retention_days": data["evidence_retention_days"],
+                "exam_url": data.get("exam_url"),
             }
         )
         return api.validated_config(config)

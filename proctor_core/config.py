@@ -5,13 +5,17 @@ exam only states what it changes. :meth:`ExamConfig.from_preset` gives the two b
 
 - ``interview``: the original interview monitor's table (DESIGN §5), silence penalised;
 - ``exam``: a written exam, where silence is normal: it is still recorded, as a microphone-health notice, for 0 points.
+
+``exam_url`` names a web exam the service shows framed under the widget (see :mod:`proctor_core.exam_address`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from proctor_core.exam_address import check_exam_address
 
 PresetName = Literal["interview", "exam"]
 PRESETS: tuple[str, ...] = ("interview", "exam")
@@ -48,6 +52,15 @@ class ExamConfig(BaseModel):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     keep_evidence: bool = Field(False, description="Keep a JPEG of the frame that caused a frame violation")
     evidence_retention_days: int = Field(30, ge=1, le=3650)
+    exam_url: str | None = Field(
+        None, description="Address of a web exam shown framed under the widget (the exam-wrapper page)"
+    )
+
+    @field_validator("exam_url")
+    @classmethod
+    def _exam_address(cls, value: str | None) -> str | None:
+        """Structurally valid here; whether loopback ``http`` is allowed is the service's decision at its edges."""
+        return None if value is None else check_exam_address(value, allow_loopback_http=True)
 
     @classmethod
     def from_preset(cls, name: str) -> ExamConfig:

@@ -28,6 +28,7 @@ from lms_adapter.review import review_context
 from lms_adapter.roles import ROLES_CLAIM, LaunchRole, launch_role
 from proctor_core.errors import ProctorError
 from proctor_core.service import api
+from proctor_core.service.pages.wrapper import monitoring_page
 
 DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 MESSAGE_TYPE = "https://purl.imsglobal.org/spec/lti/claim/message_type"
@@ -83,7 +84,7 @@ def launch(request: HttpRequest) -> HttpResponse:
         session, token = learner_session(resource_link, claims)
         if token is None:
             return redirect(api.result_url(session))
-        return render(request, "proctor/monitor.html", api.monitor_page_context(session, token))
+        return monitoring_page(request, session, token)
     return refused(request, "Not available", "This activity is for the course's learners and instructors.", 403)
 
 

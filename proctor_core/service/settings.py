@@ -132,6 +132,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 X_FRAME_OPTIONS = "DENY"
 FRAME_ANCESTORS = _env_list("PROCTOR_FRAME_ANCESTORS")
 """Origins allowed to frame the tool (the LMS); every page outside the admin carries CSP frame-ancestors."""
+EXAM_ADDRESS_LOOPBACK_HTTP = _env_bool("PROCTOR_EXAM_ADDRESS_LOOPBACK_HTTP", DEBUG)
+"""Whether an exam-wrapper address may be plain http on a loopback host: development and tests only."""
 
 HTTPS = _env_bool("PROCTOR_HTTPS")
 if HTTPS:

@@ -46,6 +46,9 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {number} [jpegQuality=0.5]
  * @property {"binary" | "dataurl"} [frameEncoding="binary"] raw `image/jpeg` bodies or JSON data URLs
  * @property {boolean} [trackFocus] report window blur/focus; default: only when the widget is not in a frame
+ * @property {typeof onPageEvents} [pageEvents] the source of page events (the exam-wrapper page brings its own)
+ * @property {() => void} [onMonitoring] called when monitoring starts
+ * @property {() => void} [onStop] called when monitoring stops: the session is ending, ended or unusable
  * @property {(report: any) => void} [onEnd] called with the score report once the session has ended
  * @property {typeof fetch} [fetch]
  */
@@ -76,6 +79,9 @@ export function mountProctorWidget(element, options) {
     jpegQuality = 0.5,
     frameEncoding = "binary",
     trackFocus,
+    pageEvents = onPageEvents,
+    onMonitoring = () => {},
+    onStop = () => {},
     onEnd = () => {},
     fetch: fetchFn,
   } = options;
@@ -143,6 +149,7 @@ export function mountProctorWidget(element, options) {
 
   function finish(panel) {
     phase = "ended";
+    onStop();
     stopCapture();
     transport.stop();
     toasts.clear();
@@ -219,7 +226,7 @@ export function mountProctorWidget(element, options) {
       );
     }
     stops.push(
-      onPageEvents(
+      pageEvents(
         (type, at) => {
           transport.postEvent(type, at);
           if (type === "tab_hidden") transport.flush();
@@ -238,6 +245,7 @@ export function mountProctorWidget(element, options) {
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("pagehide", onPageHide);
     });
+    onMonitoring();
   }
 
   /** Stop capturing (camera light off), deliver what is queued, end the session and show the receipt. */
@@ -246,6 +254,7 @@ export function mountProctorWidget(element, options) {
     ending = (async () => {
       const wasMonitoring = phase === "monitoring";
       phase = "ending";
+      onStop();
       stops.forEach((stop) => stop());
       stops = [];
       stopStreams([streams.camera, streams.microphone]);

@@ -24,9 +24,10 @@ export function takeFragmentToken(hash) {
 /**
  * @param {HTMLElement} element carries `data-session-id`, `data-token`, `data-api-base`, `data-exam-title`,
  *   `data-result-url` and, when known, `data-keep-evidence` (`true`/`false`) and `data-evidence-retention-days`
- * @param {{location?: Location, history?: History}} [options]
+ * @param {{location?: Location, history?: History} & Partial<import("./index.js").WidgetOptions>} [options] and
+ *   further widget options
  */
-export function mountMonitorPage(element, { location = window.location, history = window.history } = {}) {
+export function mountMonitorPage(element, { location = window.location, history = window.history, ...options } = {}) {
   const fragment = takeFragmentToken(location.hash);
   if (fragment.token) history.replaceState(history.state, "", `${location.pathname}${location.search}${fragment.rest}`);
   const { sessionId, apiBase, examTitle, resultUrl, keepEvidence, evidenceRetentionDays } = element.dataset;
@@ -38,6 +39,7 @@ export function mountMonitorPage(element, { location = window.location, history 
     resultUrl,
     keepEvidence: keepEvidence === undefined ? null : keepEvidence === "true",
     evidenceRetentionDays: evidenceRetentionDays ? Number(evidenceRetentionDays) : null,
+    ...options,
   });
 }
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from proctor_core.service import api
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
+from proctor_core.service.pages.wrapper import monitoring_page
 from proctor_core.service.schemas import SessionCreate
 from proctor_core.service.tokens import check_result_key
 
@@ -38,9 +39,7 @@ class StartView(View):
         except UnknownExam as exc:
             return self._form(request, values=values, errors={"exam": exc.message}, status=400)
         session, token = api.open_session(exam=exam, name=body.name, email=body.email)
-        response = render(request, "proctor/monitor.html", api.monitor_page_context(session, token))
-        response["Cache-Control"] = "no-store"
-        return response
+        return monitoring_page(request, session, token)
 
     def _form(self, request: HttpRequest, *, values: dict, errors: dict, status: int = 200) -> HttpResponse:
         exams = Exam.objects.filter(standalone=True)
