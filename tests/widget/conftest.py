@@ -61,6 +61,7 @@ def service(tmp_path_factory, embedder, need) -> Iterator[Service]:
         "PROCTOR_FRAME_ANCESTORS": embedder.origin,
         "PROCTOR_ALLOWED_HOSTS": "127.0.0.1 localhost",
         "PROCTOR_LOG_LEVEL": "WARNING",
+        "PROCTOR_EXAM_ADDRESS_LOOPBACK_HTTP": "1",  # the stand-in exam sites are plain http on loopback
     }
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "proctor_core.service.cli"]
