@@ -9,6 +9,9 @@
  * page). A loss of focus is reported only when two reads in a row agree, so the instant in which focus travels
  * into the frame is never taken for leaving.
  *
+ * A wrapper page that is itself inside a frame (an LMS's) reports only visibility, as {@link onPageEvents} does in a
+ * frame: there the page loses the focus whenever the candidate clicks the LMS page around it.
+ *
  * @module onWrapperPageEvents
  */
 
@@ -19,14 +22,16 @@ import { onPageEvents } from "./onPageEvents.js";
  * `window_blur` and `window_focus`; returns a function that stops listening.
  *
  * @param {(type: string, capturedAtMs: number) => void} callback
- * @param {{document?: Document, window?: Window, pollMs?: number, settleMs?: number}} [options]
+ * @param {{document?: Document, window?: Window, focus?: boolean, pollMs?: number, settleMs?: number}} [options]
+ *   `focus`: also report the window losing and regaining the focus; default: only when the page is not in a frame
  * @returns {() => void}
  */
 export function onWrapperPageEvents(
   callback,
-  { document: doc = document, window: win = window, pollMs = 500, settleMs = 250 } = {},
+  { document: doc = document, window: win = window, focus = win.top === win, pollMs = 500, settleMs = 250 } = {},
 ) {
   const stopVisibility = onPageEvents(callback, { document: doc, window: win, focus: false });
+  if (!focus) return stopVisibility;
   let focused = doc.hasFocus();
   let suspect = false;
   const check = () => {

@@ -4,13 +4,13 @@ import { afterEach, beforeEach, describe, it, mock } from "node:test";
 import { onWrapperPageEvents } from "../src/onWrapperPageEvents.js";
 
 /** The wrapper page: visibility and `hasFocus()` under the test's control, as the browser would set them. */
-function stubWrapper() {
+function stubWrapper({ framed = false } = {}) {
   const doc = new EventTarget();
   doc.visibilityState = "visible";
   let focused = true;
   doc.hasFocus = () => focused;
   const win = new EventTarget();
-  win.top = win;
+  win.top = framed ? {} : win;
   return {
     doc,
     win,
@@ -81,6 +81,16 @@ describe("wrapper page events", () => {
     page.leaveWindow({ event: false });
     mock.timers.tick(1000);
     assert.deepEqual(seen, ["window_blur"]);
+  });
+
+  it("inside an LMS frame reports only visibility (clicks on the LMS page blur it)", () => {
+    const page = stubWrapper({ framed: true });
+    const seen = [];
+    onWrapperPageEvents((type) => seen.push(type), { document: page.doc, window: page.win });
+    page.leaveWindow();
+    mock.timers.tick(5000);
+    page.hide();
+    assert.deepEqual(seen, ["tab_hidden"]);
   });
 
   it("reports tab switches at once", () => {
