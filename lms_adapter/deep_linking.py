@@ -20,6 +20,7 @@ from proctor_core.errors import ConfigError
 from proctor_core.plugins import describe_factory
 from proctor_core.service import api
 from proctor_core.service.apps import service_config
+from proctor_core.service.framing_probe import probe_framing
 from proctor_core.service.pages.wrapper import loopback_http_allowed
 
 SCORE_MAXIMUM = 100
@@ -45,9 +46,17 @@ class ExamRulesForm(forms.Form):
         help_text="Optional: the https address of an exam on another site (a Canvas quiz, any web exam). Learners "
         "then take it inside the monitored page; that site must allow being framed by this tool.",
     )
+    add_despite_framing = forms.BooleanField(
+        required=False,
+        label="Add it anyway",
+        help_text="The exam site may allow framing to logged-in visitors only; check it with a test student.",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tool_origin: str | None = None, **kwargs: Any) -> None:
+        """``tool_origin``: the origin learners see the tool at; with it, the exam site's framing rules are asked."""
         super().__init__(*args, **kwargs)
+        self.tool_origin = tool_origin
+        self.framing_refused = False
         plugins = service_config().plugins
         self.fields["policy"].choices = [(name, name) for name in sorted(plugins.policies)]
         self.detectors = []
@@ -76,9 +85,21 @@ class ExamRulesForm(forms.Form):
         if not value:
             return None
         try:
-            return check_exam_address(value, allow_loopback_http=loopback_http_allowed())
+            url = check_exam_address(value, allow_loopback_http=loopback_http_allowed())
         except ValueError as exc:
             raise forms.ValidationError(str(exc).capitalize() + ".") from exc
+        anyway = self["add_despite_framing"].field.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("add_despite_framing")
+        )
+        if self.tool_origin and not anyway:
+            refusal = probe_framing(url, framer_origin=self.tool_origin, allow_loopback=loopback_http_allowed())
+            if refusal:
+                self.framing_refused = True
+                raise forms.ValidationError(
+                    f"The exam site refuses to be framed by this tool: {refusal}. Its administrator must allow "
+                    f"{self.tool_origin} (see the exam-wrapper guide), or learners will see a blank exam."
+                )
+        return url
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

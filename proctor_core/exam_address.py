@@ -73,3 +73,81 @@ def _valid_host(host: str) -> bool:
         pass
     labels = host.removesuffix(".").split(".")
     return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
+
+
+def framing_refusal(headers: list[tuple[str, str]], *, framer_origin: str, exam_origin: str) -> str | None:
+    """Why a response with these headers refuses to be framed by a page of ``framer_origin``; ``None`` if it allows.
+
+    Browsers obey ``Content-Security-Policy: frame-ancestors`` (every such policy must allow the framer) and ignore
+    ``X-Frame-Options`` when a policy names frame-ancestors; ``X-Frame-Options: DENY`` refuses everyone and
+    ``SAMEORIGIN`` everyone of another origin (an unknown value, such as the obsolete ``ALLOW-FROM``, is ignored).
+    Paths in source expressions are not compared: the answer is about origins.
+    """
+    policies = [
+        policy.strip()
+        for name, value in headers
+        if name.lower() == "content-security-policy"
+        for policy in value.split(",")
+    ]
+    ancestors = [_directive(policy, "frame-ancestors") for policy in policies]
+    ancestors = [sources for sources in ancestors if sources is not None]
+    for sources in ancestors:
+        if not any(_source_matches(source, framer_origin, exam_origin) for source in sources):
+            listed = " ".join(sources) or "'none'"
+            return f"its Content-Security-Policy says frame-ancestors {listed}, which does not include {framer_origin}"
+    if ancestors:
+        return None
+    options = {
+        option.strip().lower() for name, value in headers if name.lower() == "x-frame-options" for option in value.split(",")
+    }
+    if "deny" in options:
+        return "it sends X-Frame-Options: DENY"
+    if "sameorigin" in options and framer_origin != exam_origin:
+        return "it sends X-Frame-Options: SAMEORIGIN"
+    return None
+
+
+def _directive(policy: str, name: str) -> list[str] | None:
+    for directive in policy.split(";"):
+        tokens = directive.split()
+        if tokens and tokens[0].lower() == name:
+            return tokens[1:]
+    return None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _source_matches(source: str, framer_origin: str, exam_origin: str) -> bool:
+    framer = urlsplit(framer_origin)
+    scheme, host, port = framer.scheme, framer.hostname or "", framer.port or _DEFAULT_PORTS.get(framer.scheme)
+    source = source.strip()
+    lowered = source.lower()
+    if lowered == "'none'":
+        return False
+    if lowered == "'self'":
+        return framer_origin == exam_origin or (
+            urlsplit(exam_origin).scheme == "http" and scheme == "https" and framer.netloc == urlsplit(exam_origin).netloc
+        )
+    if lowered == "*":
+        return scheme in _DEFAULT_PORTS
+    if re.fullmatch(r"[a-z][a-z0-9+.-]*:", lowered):
+        return lowered[:-1] == scheme or (lowered == "http:" and scheme == "https")
+    match = re.fullmatch(r"(?:([a-z][a-z0-9+.-]*)://)?(\*|\*\.[^/:]+|[^/:*]+)(?::(\*|\d+))?(?:/.*)?", lowered)
+    if not match:
+        return False
+    source_scheme, source_host, source_port = match.groups()
+    if source_scheme:
+        if source_scheme != scheme and not (source_scheme == "http" and scheme == "https"):
+            return False
+    elif scheme != urlsplit(exam_origin).scheme and not (urlsplit(exam_origin).scheme == "http" and scheme == "https"):
+        return False
+    if source_host.startswith("*."):
+        if not host.endswith(source_host[1:]):
+            return False
+    elif source_host != "*" and source_host != host:
+        return False
+    if source_port == "*":
+        return True
+    wanted = int(source_port) if source_port else _DEFAULT_PORTS.get(source_scheme or scheme)
+    return wanted == port or (not source_port and source_scheme == "http" and scheme == "https" and port == 443)

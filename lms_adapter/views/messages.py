@@ -96,7 +96,7 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     claims = message.get_launch_data()
     if not message.is_deep_link_launch() or launch_role(claims.get(ROLES_CLAIM, [])) is not LaunchRole.INSTRUCTOR:
         return refused(request, "Not allowed", "Only an instructor's deep-linking launch can add an activity.", 403)
-    form = ExamRulesForm(request.POST)
+    form = ExamRulesForm(request.POST, tool_origin=request.build_absolute_uri("/").rstrip("/"))
     if not form.is_valid():
         return _rules_form(request, message.get_launch_id(), form, status=400)
     item = content_item(

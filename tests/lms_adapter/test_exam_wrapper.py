@@ -22,6 +22,19 @@ pytestmark = pytest.mark.django_db
 EXAM_URL = "https://quiz.example.edu/courses/1/quizzes/7/take"
 
 
+@pytest.fixture(autouse=True)
+def probes(monkeypatch) -> list[tuple[str, str]]:
+    """The framing check of the rules form, kept off the network: (address, tool origin) of each call.
+    The check itself is tested in test_exam_framing_check.py against a local site."""
+    calls: list[tuple[str, str]] = []
+
+    def probe(url: str, *, framer_origin: str, allow_loopback: bool) -> None:
+        calls.append((url, framer_origin))
+
+    monkeypatch.setattr("lms_adapter.deep_linking.probe_framing", probe)
+    return calls
+
+
 def wrapped(url: str = EXAM_URL) -> dict[str, str]:
     """The custom parameters of an activity whose exam lives at ``url``."""
     config = ExamConfig.from_preset("exam").model_copy(update={"exam_url": url})
@@ -32,9 +45,10 @@ def rules_form(platform, client) -> str:
     return platform.launch(client, sub="2", roles=INSTRUCTOR, deep_linking=True).context["launch_id"]
 
 
-def test_the_exam_address_travels_in_the_content_item_and_opens_the_wrapper(platform, registration, client):
+def test_the_exam_address_travels_in_the_content_item_and_opens_the_wrapper(platform, registration, client, probes):
     launch_id = rules_form(platform, client)
     response = client.post("/lti/deep-link/", rules(launch_id, exam_url=f"  {EXAM_URL}  "))
+    assert probes == [(EXAM_URL, "http://testserver")], "the exam site was asked whether it allows framing"
     [item] = answer_jwt(platform, response)[CONTENT_ITEMS]
     assert set(item["custom"]) == {exam_params.CUSTOM_PARAM}
     assert exam_params.decode(item["custom"][exam_params.CUSTOM_PARAM]).exam_url == EXAM_URL
