@@ -3,6 +3,7 @@ exam. A local stand-in site answers with the framing headers real sites send."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,12 +115,33 @@ def test_only_public_addresses_are_asked(site):
     addresses, and names that do not resolve, are never fetched; the answer is then "not known"."""
     assert probe_framing(site.origin + "/deny", framer_origin="http://testserver", allow_loopback=False) is None
     assert site.requests == []
-    for url in ("https://10.0.0.1/exam", "https://169.254.169.254/latest", "https://[fd00::1]/", "https://nowhere.invalid/"):
+    for url in ("https://10.0.0.1/exam", "https://169.254.169.254/latest", "https://[fd00::1]/"):
         assert probe_framing(url, framer_origin="http://testserver", allow_loopback=True) is None
     assert probe_framing(site.origin + "/deny", framer_origin="http://testserver", allow_loopback=True) == (
         "it sends X-Frame-Options: DENY"
     )
     assert site.requests == ["/deny"]
+
+
+def test_a_public_name_that_resolves_inside_the_network_is_not_asked(monkeypatch):
+    """A DNS answer decides, not the name: exam.example.edu pointing at 10.0.0.7, or at both a public and a private
+    address, is not fetched; a name that does not resolve is not known either."""
+    answers = {
+        "inside.example.edu": ["10.0.0.7"],
+        "mixed.example.edu": ["203.0.113.9", "192.168.1.4"],
+    }
+    connections = []
+
+    def resolve(host, port, *args, **kwargs):
+        if host not in answers:
+            raise socket.gaierror("no such name")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in answers[host]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: connections.append(args))
+    for host in ("inside.example.edu", "mixed.example.edu", "nowhere.example.edu"):
+        assert probe_framing(f"https://{host}/quiz", framer_origin="https://proctor.example.org", allow_loopback=True) is None
+    assert connections == []
 
 
 def test_a_site_that_does_not_answer_is_not_known(settings):

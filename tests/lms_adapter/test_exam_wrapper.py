@@ -42,7 +42,10 @@ def wrapped(url: str = EXAM_URL) -> dict[str, str]:
 
 
 def rules_form(platform, client) -> str:
-    return platform.launch(client, sub="2", roles=INSTRUCTOR, deep_linking=True).context["launch_id"]
+    page = platform.launch(client, sub="2", roles=INSTRUCTOR, deep_linking=True)
+    assert '<label for="id_exam_url">Exam address</label>' in page.content.decode()
+    assert 'name="add_despite_framing"' not in page.content.decode(), "offered only with a refusal"
+    return page.context["launch_id"]
 
 
 def test_the_exam_address_travels_in_the_content_item_and_opens_the_wrapper(platform, registration, client, probes):
