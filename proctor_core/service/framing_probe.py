@@ -3,7 +3,7 @@
 Browsers keep a refused frame blank and tell the framing page nothing, so the exam-wrapper page cannot detect the
 refusal. The rules form can: it fetches the exam address once (one GET, no redirect followed, a short timeout,
 nothing read beyond the headers) and reads its ``X-Frame-Options`` and ``Content-Security-Policy: frame-ancestors``
-(:func:`proctor_core.exam_address.framing_refusal`). A redirect's own headers count too, since a site that refuses
+(:func:`proctor_core.frame_policy.framing_refusal`). A redirect's own headers count too, since a site that refuses
 framing usually does so everywhere.
 
 The request is made on an instructor's behalf to an address they chose, so it only goes to public addresses: the
@@ -21,7 +21,8 @@ import socket
 import ssl
 from urllib.parse import urlsplit
 
-from proctor_core.exam_address import framing_refusal, origin
+from proctor_core.exam_address import origin
+from proctor_core.frame_policy import framing_refusal
 
 TIMEOUT_S = 5.0
 
@@ -43,7 +44,7 @@ def probe_framing(url: str, *, framer_origin: str, allow_loopback: bool) -> str 
         return None
     finally:
         connection.close()
-    return framing_refusal(headers, framer_origin=framer_origin, exam_origin=origin(url))
+    return framing_refusal(headers, framer_origin=framer_origin, page_origin=origin(url))
 
 
 _HEADERS = {"User-Agent": "proctor-framing-check", "Accept": "text/html"}

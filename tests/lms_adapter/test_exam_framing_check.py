@@ -80,7 +80,7 @@ def test_a_site_that_allows_framing_is_accepted(platform, registration, client, 
         ("/login-redirect", "X-Frame-Options: SAMEORIGIN"),
     ],
 )
-def test_a_site_that_refuses_framing_is_named_before_learners_meet_it(platform, registration, client, site, path, reason):
+def test_a_refusing_site_is_named_before_learners_meet_it(platform, registration, client, site, path, reason):
     response = post_rules(platform, client, exam_url=site.origin + path)
 
     assert response.status_code == 400
@@ -140,7 +140,8 @@ def test_a_public_name_that_resolves_inside_the_network_is_not_asked(monkeypatch
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
     monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: connections.append(args))
     for host in ("inside.example.edu", "mixed.example.edu", "nowhere.example.edu"):
-        assert probe_framing(f"https://{host}/quiz", framer_origin="https://proctor.example.org", allow_loopback=True) is None
+        url = f"https://{host}/quiz"
+        assert probe_framing(url, framer_origin="https://proctor.example.org", allow_loopback=True) is None
     assert connections == []
 
 

@@ -161,7 +161,7 @@ window.addEventListener("blur", () => { window.__blurs += 1; });
 def start_wrapped_monitoring(page) -> Candidate:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.get_by_role("button", name="I agree: check my camera and microphone").click(timeout=20000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => b.textContent === 'Start monitoring' && !b.disabled)",
