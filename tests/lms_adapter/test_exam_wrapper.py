@@ -192,3 +192,15 @@ def test_an_address_on_the_tool_itself_is_refused(standalone_exam, settings):
     assert response.status_code == 409
     assert "own site, which is never framed" in response.content.decode()
     assert b"data-token" not in response.content
+    assert ProctoringSession.objects.count() == 0, "no session for an exam that cannot be shown"
+
+
+def test_a_corrected_address_reaches_a_learner_whose_session_is_open(platform, registration, client, settings):
+    settings.EXAM_ADDRESS_LOOPBACK_HTTP = False
+    first = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped("http://127.0.0.1:9000/exam"))
+    assert first.status_code == 409
+
+    fixed = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped(EXAM_URL))
+
+    assert fixed.status_code == 200 and f'data-exam-url="{EXAM_URL}"' in fixed.content.decode()
+    assert ProctoringSession.objects.count() == 1, "the same session, resumed"

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from proctor_core.service import api
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
-from proctor_core.service.pages.wrapper import monitoring_page
+from proctor_core.service.pages.wrapper import exam_address_refusal, exam_unavailable, monitoring_page
 from proctor_core.service.schemas import SessionCreate
 from proctor_core.service.tokens import check_result_key
 
@@ -38,6 +38,10 @@ class StartView(View):
             return self._form(request, values=values, errors=errors, status=400)
         except UnknownExam as exc:
             return self._form(request, values=values, errors={"exam": exc.message}, status=400)
+        exam_url = exam.exam_config().exam_url
+        refusal = exam_url and exam_address_refusal(request, exam_url)
+        if refusal:  # before a session is opened for an exam that cannot be shown
+            return exam_unavailable(request, refusal)
         session, token = api.open_session(exam=exam, name=body.name, email=body.email)
         return monitoring_page(request, session, token)
 

@@ -31,19 +31,20 @@ def loopback_http_allowed() -> bool:
 
 
 def monitoring_page(request: HttpRequest, session: ProctoringSession, token: str) -> HttpResponse:
-    """The page that mounts the widget for ``session``: the wrapper page if its exam has an address."""
+    """The page that mounts the widget for ``session``: the wrapper page if its exam has an address.
+
+    The address is the exam's current one, not the session's copy of the rules: where the exam lives is no rule of
+    the session, and a corrected address reaches a learner whose session is already open.
+    """
     context = api.monitor_page_context(session, token)
-    exam_url = session.exam_config().exam_url
+    exam_url = session.exam.exam_config().exam_url
     if not exam_url:
         response = render(request, "proctor/monitor.html", context)
     else:
-        try:
-            exam_url = check_exam_address(exam_url, allow_loopback_http=loopback_http_allowed())
-        except ValueError as exc:
-            return _unavailable(request, str(exc))
+        refusal = exam_address_refusal(request, exam_url)
+        if refusal:
+            return exam_unavailable(request, refusal)
         exam_origin = origin(exam_url)
-        if exam_origin == origin(request.build_absolute_uri("/")):
-            return _unavailable(request, "the exam address is on this tool's own site, which is never framed")
         context.update(exam_url=exam_url, exam_origin=exam_origin, exam_sandbox=EXAM_FRAME_SANDBOX)
         response = render(request, "proctor/wrapper.html", context)
         response["Content-Security-Policy"] = wrapper_policy(exam_origin)
@@ -72,7 +73,23 @@ def wrapper_policy(exam_origin: str) -> str:
     )
 
 
-def _unavailable(request: HttpRequest, reason: str) -> HttpResponse:
+def exam_address_refusal(request: HttpRequest, exam_url: str) -> str | None:
+    """Why this service does not frame ``exam_url`` for ``request``; ``None`` if it does.
+
+    Checked again at every page, not only when the address was saved: loopback ``http`` is for development only,
+    and an exam on the tool's own origin would share the wrapper's origin (its frame keeps its origin).
+    """
+    try:
+        exam_url = check_exam_address(exam_url, allow_loopback_http=loopback_http_allowed())
+    except ValueError as exc:
+        return str(exc)
+    if origin(exam_url) == origin(request.build_absolute_uri("/")):
+        return "the exam address is on this tool's own site, which is never framed"
+    return None
+
+
+def exam_unavailable(request: HttpRequest, reason: str) -> HttpResponse:
+    """The page that says the exam cannot be opened, and why (409: the exam's settings must change)."""
     response = render(request, "proctor/exam_unavailable.html", {"reason": reason}, status=409)
     response["Cache-Control"] = "no-store"
     return response
