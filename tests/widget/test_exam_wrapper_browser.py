@@ -158,10 +158,15 @@ window.addEventListener("blur", () => { window.__blurs += 1; });
 """Init script: counts the page's window blur events, to show that clicking into the exam really blurs it."""
 
 
-def start_wrapped_monitoring(page) -> Candidate:
+def watch_errors(page) -> list[str]:
+    """Uncaught errors and Content-Security-Policy refusals of ``page``, from its first load on."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return errors
+
+
+def start_wrapped_monitoring(page, errors: list[str]) -> Candidate:
     page.get_by_role("button", name="I agree: check my camera and microphone").click(timeout=20000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => b.textContent === 'Start monitoring' && !b.disabled)",
@@ -181,12 +186,13 @@ def penalised(service, candidate: Candidate) -> list[str]:
 def test_exam_inside_the_wrapper_is_monitored(browsers, open_page, service, platform, exam_site, screenshots):
     chromium = browsers("face", "speech")
     page = open_page(chromium, "about:blank", init_script=FOCUS_PROBE)
+    errors = watch_errors(page)
     launch(page, platform, exam_site.tool_origin, f"{exam_site.origin}/exam/1", sub="21", link="wrap-1")
 
     assert page.url == f"{exam_site.tool_origin}/lti/launch/"
     assert page.locator("#proctor-exam iframe").count() == 0, "the consent screen comes first, without the exam"
     traffic = Traffic(page)
-    candidate = start_wrapped_monitoring(page)
+    candidate = start_wrapped_monitoring(page, errors)
     wait_for(lambda: candidate.face_status() == "ok", 15, "the first frame's answer", page=page)
 
     frame_element = page.locator("iframe[data-pw=exam-frame]")
@@ -236,8 +242,9 @@ def test_a_site_that_refuses_framing_is_explained(browsers, open_page, service, 
     """The browser keeps a refused frame blank and tells the page nothing; the wrapper says what that means."""
     chromium = browsers("face", "speech")
     page = open_page(chromium, "about:blank")
+    errors = watch_errors(page)
     launch(page, platform, exam_site.tool_origin, f"{exam_site.origin}/refuse", sub="22", link="wrap-2")
-    candidate = start_wrapped_monitoring(page)
+    candidate = start_wrapped_monitoring(page, errors)
 
     page.locator("iframe[data-pw=exam-frame]").wait_for(timeout=5000)
     note = page.locator(".pw-wrapper-framed")
