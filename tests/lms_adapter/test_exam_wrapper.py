@@ -100,10 +100,13 @@ def test_an_activity_without_address_keeps_the_plain_monitoring_page(platform, r
     assert "frame-src" not in response["Content-Security-Policy"]
 
 
-def test_the_instructor_still_gets_the_review(platform, registration, client):
+def test_the_instructor_still_gets_the_review_which_names_the_exam(platform, registration, client):
     response = platform.launch(client, sub="2", roles=INSTRUCTOR, custom=wrapped())
 
     assert [t.name for t in response.templates][0] == "lms_adapter/review.html"
+    assert f'<a href="{EXAM_URL}" rel="noreferrer">{EXAM_URL}</a>' in response.content.decode()
+    plain = platform.launch(client, sub="2", roles=INSTRUCTOR, resource_link_id="12")
+    assert "taken inside the monitored page" not in plain.content.decode()
 
 
 @pytest.mark.parametrize(
