@@ -256,3 +256,23 @@ def test_a_site_that_refuses_framing_is_explained(browsers, open_page, service, 
     page.get_by_role("button", name="End monitoring").click()
     page.locator("[data-pw=receipt]").wait_for(timeout=15000)
     assert candidate.errors == []
+
+
+def test_a_newer_launch_takes_the_exam_away_from_the_old_page(browsers, open_page, service, platform, exam_site):
+    """A newer launch replaces the session's token: the old page's monitoring stops, and its exam goes with it."""
+    chromium = browsers("face", "speech")
+    old = open_page(chromium, "about:blank")
+    errors = watch_errors(old)
+    exam_url = f"{exam_site.origin}/exam/1"
+    launch(old, platform, exam_site.tool_origin, exam_url, sub="23", link="wrap-3")
+    candidate = start_wrapped_monitoring(old, errors)
+    old.locator("iframe[data-pw=exam-frame]").wait_for(timeout=5000)
+
+    new = open_page(chromium, "about:blank")
+    launch(new, platform, exam_site.tool_origin, exam_url, sub="23", link="wrap-3")
+    assert new.locator("#proctor-wrapper-widget").get_attribute("data-session-id") == candidate.session_id
+    old.bring_to_front()
+
+    wait_for(lambda: old.locator("[data-pw=message]").count(), 20, "the old page to stop monitoring", page=old)
+    assert old.locator("iframe").count() == 0, "no exam on a page that no longer monitors"
+    assert new.locator("iframe").count() == 0, "nor on the new one before its consent"
