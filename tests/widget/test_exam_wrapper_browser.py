@@ -221,6 +221,12 @@ def test_exam_inside_the_wrapper_is_monitored(browsers, open_page, service, plat
     assert [body["type"] for body in traffic.sent("events")] == [], "moving around the exam is not leaving"
     assert penalised(service, candidate) == []
     page.screenshot(path=screenshots / "exam-wrapper.png")
+    dock, framed = page.locator(".pw-wrapper-dock").bounding_box(), frame_element.bounding_box()
+    assert dock["x"] + dock["width"] <= framed["x"] and framed["width"] > 700, "a side bar, the exam beside it"
+    page.set_viewport_size({"width": 600, "height": 900})
+    dock, framed = page.locator(".pw-wrapper-dock").bounding_box(), frame_element.bounding_box()
+    assert dock["y"] + dock["height"] <= framed["y"] and framed["width"] >= 550, "narrow: a top bar, the exam below"
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     switch_tab_away_and_back(candidate, chromium)
     wait_for(lambda: candidate.recorded().get("tab_switch"), 10, "tab_switch in the widget's list", page=page)
