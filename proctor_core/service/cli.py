@@ -24,9 +24,8 @@ SETTINGS = "proctor_core.service.settings"
 SERVE_FLAGS = ("--web-only", "--no-web")
 
 
-def web(args: Sequence[str]) -> None:
-    """Run gunicorn on the service's WSGI application; ``args`` override the defaults taken from the environment."""
-    from gunicorn.app.wsgiapp import run
+def gunicorn_argv(args: Sequence[str]) -> list[str]:
+    """Gunicorn's command line: defaults from the environment (checked), overridden by ``args``."""
     from gunicorn.config import KNOWN_SETTINGS
 
     from proctor_core.service.environ import env_float, env_int, env_str
@@ -44,16 +43,24 @@ def web(args: Sequence[str]) -> None:
     for names, value in defaults.items():
         if not any(arg in names or arg.startswith(tuple(f"{n}=" for n in names)) for arg in args):
             argv += [names[-1]] if value is None else [names[-1], value]
+    return [*argv, *args, "proctor_core.service.wsgi:application"]
+
+
+def web(args: Sequence[str]) -> None:
+    """Run gunicorn on the service's WSGI application; ``args`` override the defaults taken from the environment."""
+    from gunicorn.app.wsgiapp import run
+
+    argv = gunicorn_argv(args)
     # Gunicorn's workers count into files of one directory, so /metrics adds up every worker (prometheus-client).
     own_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     if own_dir:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="proctor-metrics-")
-    sys.argv = [*argv, *args, "proctor_core.service.wsgi:application"]
+    sys.argv = argv
     try:
         run()
     finally:
         if own_dir:
-            shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+            shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
 
 
 def serve(args: Sequence[str]) -> int:
@@ -69,6 +76,7 @@ def serve(args: Sequence[str]) -> int:
     if "--web-only" in args:
         web(gunicorn_args)
         return 0
+    gunicorn_argv(gunicorn_args)  # a wrong PROCTOR_BIND/WORKERS/TIMEOUT stops here, not in a restart loop
     command = [sys.executable, "-m", "proctor_core.service.cli"]
     programs = [] if "--no-web" in args else [Program("web", [*command, "web", *gunicorn_args])]
     workers = settings.PROCTOR_OPS["TASK_WORKERS"]
