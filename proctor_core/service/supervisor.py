@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 log = logging.getLogger("proctor.serve")
 
 PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+"""Loaded before any fork: the child only calls into it between fork and exec."""
 
 
 @dataclass
@@ -39,8 +41,8 @@ class Program:
 
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux for SIGTERM when the supervisor dies (no-op elsewhere)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Supervisor:

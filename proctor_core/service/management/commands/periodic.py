@@ -10,11 +10,13 @@ it never stops the others. Several of these processes may run (one per machine):
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import StringIO
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +27,7 @@ from django.db import close_old_connections
 from proctor_core.service.health import PERIODIC_HEARTBEAT, heartbeat
 
 log = logging.getLogger("proctor.periodic")
+NOTHING_DONE = re.compile(r"^(deleted )?0 ")
 
 
 @dataclass
@@ -40,18 +43,26 @@ def _beat() -> None:
     heartbeat.enqueue()
 
 
+def _command(name: str, **options) -> Callable[[], None]:
+    """Run a management command; log what it reports, routine "0 ..." summaries only at DEBUG."""
+
+    def run() -> None:
+        out = StringIO()
+        call_command(name, stdout=out, **options)
+        for line in filter(None, out.getvalue().splitlines()):
+            log.log(logging.DEBUG if NOTHING_DONE.match(line) else logging.INFO, "%s: %s", name, line)
+
+    return run
+
+
 def jobs() -> list[Job]:
     ops = settings.PROCTOR_OPS
     return [
         Job("heartbeat", ops["HEARTBEAT_S"], _beat),
-        Job("grades", ops["GRADE_SWEEP_S"], lambda: call_command("deliver_grades")),
-        Job("idle", ops["IDLE_SWEEP_S"], lambda: call_command("end_idle_sessions", idle_minutes=ops["IDLE_MINUTES"])),
-        Job("purge", ops["PURGE_EVERY_S"], lambda: call_command("purge_evidence")),
-        Job(
-            "prune",
-            ops["PRUNE_EVERY_S"],
-            lambda: call_command("prune_db_task_results", min_age_days=ops["TASK_RESULT_DAYS"], verbosity=0),
-        ),
+        Job("grades", ops["GRADE_SWEEP_S"], _command("deliver_grades")),
+        Job("idle", ops["IDLE_SWEEP_S"], _command("end_idle_sessions", idle_minutes=ops["IDLE_MINUTES"])),
+        Job("purge", ops["PURGE_EVERY_S"], _command("purge_evidence")),
+        Job("prune", ops["PRUNE_EVERY_S"], _command("prune_db_task_results", min_age_days=ops["TASK_RESULT_DAYS"])),
     ]
 
 
