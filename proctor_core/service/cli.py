@@ -76,6 +76,10 @@ def serve(args: Sequence[str]) -> int:
     if "--web-only" in args:
         web(gunicorn_args)
         return 0
+    if "-h" in args or "--help" in args:
+        print(__doc__.strip())
+        print("\nGunicorn's own options: proctor serve --web-only --help")
+        return 0
     gunicorn_argv(gunicorn_args)  # a wrong PROCTOR_BIND/WORKERS/TIMEOUT stops here, not in a restart loop
     command = [sys.executable, "-m", "proctor_core.service.cli"]
     programs = [] if "--no-web" in args else [Program("web", [*command, "web", *gunicorn_args])]
