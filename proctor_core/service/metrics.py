@@ -12,6 +12,7 @@ or one carrying ``Authorization: Bearer $PROCTOR_METRICS_TOKEN``; ``PROCTOR_METR
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from ipaddress import ip_address
 
 from django.apps import apps
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -35,6 +37,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 OBSERVATION_ROUTES = {"proctor_api:frames": "frame", "proctor_api:audio": "audio", "proctor_api:events": "event"}
@@ -90,6 +94,16 @@ class StateCollector(Collector):
     """Gauges read from the database at scrape time."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The gauges, and ``proctor_database_up``: 0 when the database did not answer (the counters still come)."""
+        try:
+            gauges = list(self.state())
+        except DatabaseError as exc:
+            log.warning("metrics: the database did not answer: %s", exc)
+            gauges = []
+        yield GaugeMetricFamily("proctor_database_up", "1 if the database answered this scrape", value=int(bool(gauges)))
+        yield from gauges
+
+    def state(self) -> Iterator[GaugeMetricFamily]:
         from proctor_core.service.health import PERIODIC_HEARTBEAT, WORKER_HEARTBEAT, heartbeat_age
         from proctor_core.service.models import ProctoringSession
 

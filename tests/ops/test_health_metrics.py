@@ -216,3 +216,19 @@ def test_metrics_can_be_turned_off(client, settings):
     response = client.get("/metrics")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_metrics_still_answer_when_the_database_does_not(client, monkeypatch, caplog):
+    assert scrape(client)["proctor_database_up"] == 1
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    from proctor_core.service.models import ProctoringSession
+
+    monkeypatch.setattr(ProctoringSession.objects, "filter", refuse)
+    values = scrape(client)
+    assert values["proctor_database_up"] == 0
+    assert "proctor_sessions_open" not in values
+    assert any(name.startswith("proctor_http_requests_total") for name in values)  # the counters still come
+    assert "the database did not answer: connection refused" in caplog.text
