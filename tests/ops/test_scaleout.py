@@ -7,14 +7,16 @@ Topology (docs/operations.md, "Several machines"), all on loopback:
                                                    W: proctor serve --no-web  (worker + periodic)
 
 Learners launch from the test LMS platform through HAProxy; their frames, audio and page events are sent from one
-thread per session, so the sessions interleave and each session's requests alternate between A and B. Half-way, A
-is killed with SIGKILL. The client retries what failed with the same ``seq``, as the widget does. Then: every
-observation is stored once (a receipt per seq, no more, no less), every score is right, and every grade reaches
-the platform exactly once although two workers and two periodic sweeps compete for the outbox.
+thread per session, so the sessions interleave and each session's requests alternate between A and B. Half-way,
+every process of A is killed with SIGKILL at once, as in a crash: requests in flight there get no answer. The
+client retries what failed with the same ``seq``, as the widget does. Then: every observation is stored once (a
+receipt per seq, no more, no less), every score is right, and every grade reaches the platform exactly once
+although two workers and two periodic sweeps compete for the outbox.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -29,6 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 from service_processes import (
+    alive,
+    children,
     free_port,
     launch,
     proctor,
@@ -74,6 +78,11 @@ backend app
     server a 127.0.0.1:{a} check
     server b 127.0.0.1:{b} check
 """
+
+
+def descendants(pid: int) -> list[int]:
+    found = children(pid)
+    return [*found, *(grandchild for child in found for grandchild in descendants(child))]
 
 
 def database_url(name: str) -> str:
@@ -227,15 +236,19 @@ def run_and_check(lb, url, ports, processes, logs, platform) -> None:
     for thread in threads:
         thread.start()
     wait_for(lambda: done["count"] >= total // 2 or failures, 120, "half of the observations")
-    os.kill(processes["a"].pid, signal.SIGKILL)  # app server A dies mid-exam (its programs get SIGTERM)
+    machine_a = descendants(processes["a"].pid)  # gunicorn and its workers, the task worker, the periodic process
+    for pid in [processes["a"].pid, *machine_a]:  # app server A crashes mid-exam: nothing gets to finish
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     killed_at = done["count"]
     assert processes["a"].wait(timeout=30) == -signal.SIGKILL
+    wait_for(lambda: not any(alive(pid) for pid in machine_a), 10, "every process of server A to be gone")
     for thread in threads:
         thread.join(timeout=150)
     assert not failures, failures
     assert all(not thread.is_alive() for thread in threads)
     assert 0 < killed_at < total
-    with pytest.raises(requests.ConnectionError):  # A's web server went down with it
+    with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{ports['a']}/health/live", timeout=5)
 
     # Every observation stored once: one receipt per (session, stream, seq), exactly as many as were sent.
