@@ -100,7 +100,9 @@ class StateCollector(Collector):
         except DatabaseError as exc:
             log.warning("metrics: the database did not answer: %s", exc)
             gauges = []
-        yield GaugeMetricFamily("proctor_database_up", "1 if the database answered this scrape", value=int(bool(gauges)))
+        yield GaugeMetricFamily(
+            "proctor_database_up", "1 if the database answered this scrape", value=int(bool(gauges))
+        )
         yield from gauges
 
     def state(self) -> Iterator[GaugeMetricFamily]:
