@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROCTOR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/proctor_test
 
-.PHONY: run test bench clean
+.PHONY: run test test-prerequisites bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,17 +18,22 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-# Database in ./data (PROCTOR_DATA_DIR), demo exams "interview" and "exam", gunicorn on 127.0.0.1:8000.
+# Database in ./data (PROCTOR_DATA_DIR), demo exams "interview" and "exam", then the whole service, supervised:
+# gunicorn on 127.0.0.1:8000, the task worker and the periodic jobs; Ctrl-C stops them all.
 run: $(VENV)/.installed
 	$(BIN)/proctor migrate
 	$(BIN)/proctor demo
 	$(BIN)/proctor serve
 
 # Everything on SQLite, then the service and LTI tests again on PostgreSQL, then the widget's unit tests.
-test: $(VENV)/.installed-test
+test: test-prerequisites
 	$(BIN)/pytest -m "not postgres"
 	DATABASE_URL=$(PROCTOR_TEST_POSTGRES_URL) $(BIN)/pytest tests/service tests/lms_adapter
 	if [ -d widget/test ]; then node --test widget/test/; fi
+
+# PostgreSQL, Node and Chromium, checked once with one message instead of an error in every test.
+test-prerequisites: $(VENV)/.installed-test
+	$(BIN)/python tests/ops/prerequisites.py $(PROCTOR_TEST_POSTGRES_URL)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/detectors.py

@@ -189,3 +189,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PROCTOR_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# -- operations (docs/operations.md): LTI, periodic jobs, health and metrics, from the environment -------------------
+# Each value is checked here, so a wrong one stops every process at start-up with a message naming the variable.
+from lms_adapter.conf import from_environ as _lti_from_environ  # noqa: E402
+from proctor_core.service.environ import env_bool, env_float, env_int, env_str  # noqa: E402
+
+PROCTOR_LTI = _lti_from_environ()
+PROCTOR_OPS = {
+    # `proctor periodic`: end sessions with no observation for this long (a closed tab), and how often to look.
+    "IDLE_MINUTES": env_float("PROCTOR_IDLE_MINUTES", 30.0, positive=True),
+    "IDLE_SWEEP_S": env_float("PROCTOR_IDLE_SWEEP_S", 60.0, positive=True),
+    # How often to send due grades (retries, lost tasks) and queue results the outbox missed.
+    "GRADE_SWEEP_S": env_float("PROCTOR_GRADE_SWEEP_S", 15.0, positive=True),
+    "PURGE_EVERY_S": env_float("PROCTOR_PURGE_EVERY_S", 3600.0, positive=True),
+    "PRUNE_EVERY_S": env_float("PROCTOR_PRUNE_EVERY_S", 86400.0, positive=True),
+    "TASK_RESULT_DAYS": env_int("PROCTOR_TASK_RESULT_DAYS", 7, minimum=0),
+    # The periodic process queues a heartbeat task this often; /health/ready wants one run within the maximum age.
+    "HEARTBEAT_S": env_float("PROCTOR_HEARTBEAT_S", 30.0, positive=True),
+    "HEARTBEAT_MAX_AGE_S": env_float("PROCTOR_HEARTBEAT_MAX_AGE_S", 120.0, positive=True),
+    # /metrics: off with PROCTOR_METRICS=0; otherwise loopback only (no proxy in between), or with this bearer token.
+    "METRICS": env_bool("PROCTOR_METRICS", True),
+    "METRICS_TOKEN": env_str("PROCTOR_METRICS_TOKEN", ""),
+    "TASK_WORKERS": env_int("PROCTOR_TASK_WORKERS", 1, minimum=1),
+}
+MIDDLEWARE = ["proctor_core.service.metrics.MetricsMiddleware", *MIDDLEWARE]
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]  # load-balancer checks and scrapes come in over plain HTTP

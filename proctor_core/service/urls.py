@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views import defaults
 
+from proctor_core.service import health, metrics
 from proctor_core.service.exceptions import api_aware_handler
 
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("api/v1/", include("proctor_core.service.rest_api.v1.urls")),
     path("admin/", admin.site.urls),
     path("lti/", include("lms_adapter.urls")),
+    # operations: load-balancer and monitoring checks, Prometheus scrapes (docs/operations.md)
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]
 
 handler400 = api_aware_handler(defaults.bad_request, 400, "bad_request", "the request is malformed")

@@ -166,13 +166,13 @@ def test_cli_serve_runs_gunicorn_with_the_environment(monkeypatch):
     monkeypatch.setattr(gunicorn.app.wsgiapp, "run", lambda: seen.update(argv=list(sys.argv)))
     monkeypatch.setattr(sys, "argv", ["proctor"])
     monkeypatch.setenv("PROCTOR_WORKERS", "3")
-    main(["serve", "--threads", "2"])
+    main(["serve", "--web-only", "--threads", "2"])
     argv = seen["argv"]
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8000"
     assert argv[-3:] == ["--threads", "2", "proctor_core.service.wsgi:application"]
 
-    main(["serve", "--bind=0.0.0.0:9000", "-w", "5"])
+    main(["serve", "--web-only", "--bind=0.0.0.0:9000", "-w", "5"])
     argv = seen["argv"]
     assert argv.count("--bind") == 0 and "--bind=0.0.0.0:9000" in argv
     assert "--workers" not in argv and argv[argv.index("-w") + 1] == "5"

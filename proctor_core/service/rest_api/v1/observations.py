@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schem
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from proctor_core.service.metrics import ANALYSIS
 from proctor_core.service.recording import analyse_frame, check_open, record
 from proctor_core.service.rest_api.v1.base import SessionView, error_responses
 from proctor_core.service.rest_api.v1.parsers import JPEGParser
@@ -38,7 +39,8 @@ class FramesView(SessionView):
         else:
             body = FrameIn.model_validate(request.data)
             image, meta = body.image, body
-        frame, analysis = analyse_frame(image)
+        with ANALYSIS.time():
+            frame, analysis = analyse_frame(image)
         answer = {"face_status": analysis.face_status.value, "faces": analysis.face_count}
         result = record(
             session, ObservationKind.FRAME, analysis,
