@@ -46,6 +46,11 @@ class ExamConfig(BaseModel):
     preset: PresetName = "interview"
     detectors: dict[str, DetectorSettings] = Field(default_factory=dict)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    max_buffer_s: float = Field(
+        300.0, ge=0, le=3600,
+        description="Oldest capture time accepted, in seconds before the server receives it (buffered through an "
+        "outage); anything older, or out of order, is judged when it arrives",
+    )
     keep_evidence: bool = Field(False, description="Keep a JPEG of the frame that caused a frame violation")
     evidence_retention_days: int = Field(30, ge=1, le=3650)
 

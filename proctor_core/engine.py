@@ -4,12 +4,17 @@ Detectors are stateless; the engine owns time and per-session state. It never ke
 caller loads a :class:`SessionState`, calls :meth:`Engine.observe`, and stores the new state from the
 :class:`Outcome` (the service does so under a row lock). An injected ``clock`` makes tests exact.
 
-Time. Each observation is judged at the time it happened: the client's ``captured_at`` moved onto the server's
-clock. The engine keeps the smallest ``server time - client time`` seen in the session as the client's clock
-offset (a buffered event shows a larger difference, a fresh one the true offset plus the network delay), so a
-client whose clock is wrong still gets the right intervals. The judged time is then bounded: never before the
-session start, never after now, and never before the previous observation of the same stream, so a stream
-never moves backwards. A repeated ``seq`` on a stream is recognised and changes nothing.
+Time. The server's clock is the authority; the client's ``captured_at`` only says how long ago, within a bound,
+an observation happened (a widget buffers observations through a network outage). The engine learns the client's
+clock offset as the smallest ``server time - client time`` seen in the session (a buffered event shows a larger
+difference, a fresh one the true offset plus the network delay), so a client whose clock is wrong still gets the
+right intervals. An observation is judged at its capture time moved onto the server's clock, which by
+construction is never after the server's now. If that time is before the previous observation of its stream,
+before the session start, or more than ``max_buffer_s`` (exam configuration) before now, the client's clock has
+jumped back or lies: the observation is judged at its receive time and the offset is learnt afresh from it. So
+no value of ``captured_at`` can stop a stream's clock, move it backwards or push later observations into the
+past: the worst a wrong value does is to judge one observation at the moment it arrived (docs/decisions/0005).
+A repeated ``seq`` on a stream is recognised and changes nothing.
 
 Each stream's clock starts at its first observation, not at the session's creation: the candidate's consent and
 device check come in between, and are not monitored time. So "no face for more than 5 s" counts from the first
@@ -188,13 +193,7 @@ class Engine:
         if seq is not None and stream is not None and seq in stream.seen_seq:
             return Outcome(state=state, judged_at=stream.last_at, duplicate=True)
 
-        offset = state.clock_offset_s
-        if captured_at is not None:
-            offset = now - captured_at if offset is None else min(offset, now - captured_at)
-        judged = now if captured_at is None else captured_at + offset
-        lower = max(state.started_at, stream.last_at if stream is not None else state.started_at)
-        judged = min(max(judged, lower), max(now, lower))
-
+        judged, offset = self._judge(state, stream, now, captured_at)
         first_at = stream.first_at if stream is not None else judged
         since_previous = judged - stream.last_at if stream is not None else None
         observation = Observation(kind=kind, at=judged, data=data, since_previous_s=since_previous)
@@ -223,6 +222,20 @@ class Engine:
         streams[kind.value] = StreamState(first_at=first_at, last_at=judged, seen_seq=seen[-SEEN_SEQ_WINDOW:])
         new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams)
         return Outcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
+
+    def _judge(
+        self, state: SessionState, stream: StreamState | None, now: float, captured_at: float | None
+    ) -> tuple[float, float | None]:
+        """The server time an observation is judged at, and the client clock offset learnt from it."""
+        floor = max(state.started_at, stream.last_at if stream is not None else state.started_at)
+        if captured_at is None:
+            return max(now, floor), state.clock_offset_s
+        sample = now - captured_at
+        offset = sample if state.clock_offset_s is None else min(state.clock_offset_s, sample)
+        judged = min(captured_at + offset, now)  # offset <= sample: <= now but for rounding
+        if judged < max(floor, now - self.config.max_buffer_s):
+            offset, judged = sample, now
+        return max(judged, floor), offset
 
     def score(self, violations: Sequence[Violation]) -> ScoreReport:
         """Score a session's violations with the exam's policy and points."""
