@@ -16,6 +16,10 @@ no value of ``captured_at`` can stop a stream's clock, move it backwards or push
 past: the worst a wrong value does is to judge one observation at the moment it arrived (docs/decisions/0005).
 A repeated ``seq`` on a stream is recognised and changes nothing.
 
+Coverage. The engine also tracks, per device, the time covered by working observations (usable frames, audio
+reports) and the gaps between them (:mod:`proctor_core.coverage`), so :meth:`Engine.coverage` measures at the end
+how much of the session was really watched, and :meth:`Engine.score` applies the exam's coverage rule.
+
 Each stream's clock starts at its first observation, not at the session's creation: the candidate's consent and
 device check come in between, and are not monitored time. So "no face for more than 5 s" counts from the first
 frame at the earliest, and the first frame shows no gap.
@@ -31,10 +35,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from proctor_core.config import DetectorSettings, ExamConfig
+from proctor_core.coverage import DeviceTrack, measure_coverage, track_device, working_device
 from proctor_core.errors import ConfigError
 from proctor_core.plugins import ProctorPlugins
 from proctor_core.scoring import build_report
 from proctor_core.types import (
+    Coverage,
     Detector,
     DetectorFailure,
     DetectorSpec,
@@ -107,6 +113,7 @@ class SessionState:
     clock_offset_s: float | None = None
     rules: Mapping[str, RuleState] = field(default_factory=dict)
     streams: Mapping[str, StreamState] = field(default_factory=dict)
+    devices: Mapping[str, DeviceTrack] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +121,7 @@ class SessionState:
             "clock_offset_s": self.clock_offset_s,
             "rules": {code: rule.to_json() for code, rule in self.rules.items()},
             "streams": {kind: stream.to_json() for kind, stream in self.streams.items()},
+            "devices": {device: track.to_json() for device, track in self.devices.items()},
         }
 
     @classmethod
@@ -123,6 +131,7 @@ class SessionState:
             clock_offset_s=_opt_float(data.get("clock_offset_s")),
             rules={code: RuleState.from_json(r) for code, r in data.get("rules", {}).items()},
             streams={kind: StreamState.from_json(s) for kind, s in data.get("streams", {}).items()},
+            devices={device: DeviceTrack.from_json(t) for device, t in data.get("devices", {}).items()},
         )
 
 
@@ -145,6 +154,7 @@ class ActiveDetector:
     detector: Detector
     rule: ViolationRule
     points: float
+    notice: bool
 
 
 class Engine:
@@ -220,7 +230,11 @@ class Engine:
         seen = (stream.seen_seq if stream is not None else ()) + ((seq,) if seq is not None else ())
         streams = dict(state.streams)
         streams[kind.value] = StreamState(first_at=first_at, last_at=judged, seen_seq=seen[-SEEN_SEQ_WINDOW:])
-        new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams)
+        devices = state.devices
+        device = working_device(data)
+        if device is not None:
+            devices = track_device(devices, device, judged, self.config.coverage.max_gap_s)
+        new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams, devices=devices)
         return Outcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
 
     def _judge(
@@ -237,11 +251,16 @@ class Engine:
             offset, judged = sample, now
         return max(judged, floor), offset
 
-    def score(self, violations: Sequence[Violation]) -> ScoreReport:
-        """Score a session's violations with the exam's policy and points."""
+    def coverage(self, state: SessionState, end: float) -> Coverage:
+        """How much of the session a working camera and microphone watched, from its first observation to ``end``."""
+        start = min((stream.first_at for stream in state.streams.values()), default=state.started_at)
+        return measure_coverage(state.devices, start=start, end=end, max_gap_s=self.config.coverage.max_gap_s)
+
+    def score(self, violations: Sequence[Violation], covered: Coverage | None = None) -> ScoreReport:
+        """Score a session's violations with the exam's policy and points, and apply the coverage rule if given."""
         ordered = sorted(violations, key=lambda v: (v.at, v.id))
         penalties = self.policy.penalties(ordered, self.points)
-        return build_report(penalties, ordered, policy=self.policy_name)
+        return build_report(penalties, ordered, policy=self.policy_name, coverage=covered, rule=self.config.coverage)
 
 
 def _apply_rule(
@@ -266,7 +285,7 @@ def _apply_rule(
     )
     if not fire:
         return new_state, None
-    return new_state, Violation(code=code, at=at, rule=rule, detail=detail, notice=active.spec.notice)
+    return new_state, Violation(code=code, at=at, rule=rule, detail=detail, notice=active.notice)
 
 
 def _build_detectors(config: ExamConfig, specs: Mapping[str, DetectorSpec]) -> list[ActiveDetector]:
@@ -287,8 +306,11 @@ def _build_detectors(config: ExamConfig, specs: Mapping[str, DetectorSpec]) -> l
             cooldown_s=spec.default_rule.cooldown_s if settings.cooldown_s is None else settings.cooldown_s,
             episode_merge_s=spec.default_rule.episode_merge_s,
         )
-        points = spec.default_points if settings.points is None else settings.points
-        result.append(ActiveDetector(spec=spec, detector=spec.factory(options), rule=rule, points=points))
+        notice = spec.notice if settings.notice is None else settings.notice
+        points = 0.0 if notice else spec.default_points if settings.points is None else settings.points
+        result.append(
+            ActiveDetector(spec=spec, detector=spec.factory(options), rule=rule, points=points, notice=notice)
+        )
     return result
 
 
