@@ -23,10 +23,11 @@ CAMERA, MICROPHONE = "camera", "microphone"
 
 @dataclass(frozen=True, slots=True)
 class DeviceTrack:
-    """One device's working observations so far: first and last time, covered seconds, gaps between them."""
+    """One device's working observations so far: how many, first and last time, covered seconds, gaps between them."""
 
     first_at: float
     last_at: float
+    count: int = 1
     covered_s: float = 0.0
     gaps: int = 0
     longest_gap_s: float = 0.0
@@ -35,13 +36,16 @@ class DeviceTrack:
         """The track after a working observation judged at ``at`` (never before :attr:`last_at`)."""
         interval = max(0.0, at - self.last_at)
         if interval <= max_gap_s:
-            return replace(self, last_at=at, covered_s=self.covered_s + interval)
-        return replace(self, last_at=at, gaps=self.gaps + 1, longest_gap_s=max(self.longest_gap_s, interval))
+            return replace(self, last_at=at, count=self.count + 1, covered_s=self.covered_s + interval)
+        return replace(
+            self, last_at=at, count=self.count + 1, gaps=self.gaps + 1, longest_gap_s=max(self.longest_gap_s, interval)
+        )
 
     def to_json(self) -> dict[str, float | int]:
         return {
             "first_at": self.first_at,
             "last_at": self.last_at,
+            "count": self.count,
             "covered_s": self.covered_s,
             "gaps": self.gaps,
             "longest_gap_s": self.longest_gap_s,
@@ -52,6 +56,7 @@ class DeviceTrack:
         return cls(
             first_at=float(data["first_at"]),
             last_at=float(data["last_at"]),
+            count=int(data.get("count", 1)),
             covered_s=float(data.get("covered_s", 0.0)),
             gaps=int(data.get("gaps", 0)),
             longest_gap_s=float(data.get("longest_gap_s", 0.0)),
@@ -86,13 +91,15 @@ def measure_coverage(tracks: Mapping[str, DeviceTrack], *, start: float, end: fl
         microphone_s=min(microphone.covered_s, monitored),
         gaps=camera.gaps,
         longest_gap_s=camera.longest_gap_s,
+        camera_frames=camera.count,
+        microphone_reports=microphone.count,
     )
 
 
 def _close(device: DeviceTrack | None, start: float, end: float, max_gap_s: float) -> DeviceTrack:
     if device is None:
         whole = max(0.0, end - start)
-        return DeviceTrack(first_at=start, last_at=start, gaps=int(whole > 0), longest_gap_s=whole)
+        return DeviceTrack(first_at=start, last_at=start, count=0, gaps=int(whole > 0), longest_gap_s=whole)
     head = DeviceTrack(first_at=start, last_at=start).advance(device.first_at, max_gap_s)
     closed = replace(
         device,
@@ -100,4 +107,4 @@ def _close(device: DeviceTrack | None, start: float, end: float, max_gap_s: floa
         gaps=device.gaps + head.gaps,
         longest_gap_s=max(device.longest_gap_s, head.longest_gap_s),
     )
-    return closed.advance(max(end, closed.last_at), max_gap_s)
+    return replace(closed.advance(max(end, closed.last_at), max_gap_s), count=device.count)

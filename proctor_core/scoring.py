@@ -69,13 +69,13 @@ def build_report(
 def coverage_reasons(coverage: Coverage, rule: CoverageRule) -> tuple[str, ...]:
     """Why the session needs review under the exam's coverage rule, in words; empty when it was watched enough."""
     reasons = []
-    for device, covered, share, minimum in (
-        ("camera", coverage.camera_s, coverage.camera_share, rule.min_camera_coverage),
-        ("microphone", coverage.microphone_s, coverage.microphone_share, rule.min_microphone_coverage),
+    for device, count, share, minimum in (
+        ("camera", coverage.camera_frames, coverage.camera_share, rule.min_camera_coverage),
+        ("microphone", coverage.microphone_reports, coverage.microphone_share, rule.min_microphone_coverage),
     ):
         if minimum <= 0:
             continue
-        if covered <= 0:
+        if not count:
             reasons.append(
                 f"The {device} never worked during the {duration(coverage.monitored_s)} monitored, "
                 f"so nothing could be seen or heard through it."

@@ -275,6 +275,7 @@ class Coverage:
     ``camera_s`` and ``microphone_s`` are the seconds covered by a working device: between two usable frames (or
     two audio reports) no more than the exam's ``coverage.max_gap_s`` apart. ``gaps`` and ``longest_gap_s`` count
     the camera's longer silences, including those at the start and the end of the monitored time.
+    ``camera_frames`` and ``microphone_reports`` count the working observations (0: the device never worked).
     """
 
     monitored_s: float
@@ -282,6 +283,8 @@ class Coverage:
     microphone_s: float
     gaps: int
     longest_gap_s: float
+    camera_frames: int = 0
+    microphone_reports: int = 0
 
     @property
     def camera_share(self) -> float:
@@ -311,6 +314,8 @@ class Coverage:
             "microphone_share": round(self.microphone_share, 4),
             "gaps": self.gaps,
             "longest_gap_s": round(self.longest_gap_s, 3),
+            "camera_frames": self.camera_frames,
+            "microphone_reports": self.microphone_reports,
         }
 
     @classmethod
@@ -321,6 +326,8 @@ class Coverage:
             microphone_s=float(data["microphone_s"]),
             gaps=int(data["gaps"]),
             longest_gap_s=float(data["longest_gap_s"]),
+            camera_frames=int(data.get("camera_frames", 0)),
+            microphone_reports=int(data.get("microphone_reports", 0)),
         )
 
 

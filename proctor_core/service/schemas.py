@@ -129,6 +129,8 @@ class CoverageOut(BaseModel):
     microphone_share: float = Field(description="microphone_s / monitored_s, 0-1")
     gaps: int = Field(description="Camera gaps longer than the exam's coverage.max_gap_s")
     longest_gap_s: float
+    camera_frames: int = Field(description="Usable frames received; 0: the camera never worked")
+    microphone_reports: int = Field(description="Audio reports received; 0: the microphone never worked")
 
 
 class ScoreOut(BaseModel):

@@ -44,7 +44,8 @@ def sounds(times):
 
 def test_a_fully_watched_session_is_green_with_full_coverage() -> None:
     covered, report, _ = sitting(frames(range(1, 61)) + sounds(range(1, 60)), end=60.5)
-    assert covered == Coverage(monitored_s=59.5, camera_s=59.5, microphone_s=59.5, gaps=0, longest_gap_s=0.0)
+    assert covered == Coverage(monitored_s=59.5, camera_s=59.5, microphone_s=59.5, gaps=0, longest_gap_s=0.0,
+                               camera_frames=60, microphone_reports=59)
     assert covered.camera_share == 1.0
     assert (report.score, report.risk_level, report.needs_review) == (100, RiskLevel.GREEN, False)
     assert report.to_json()["coverage"]["camera_share"] == 1.0
@@ -57,6 +58,7 @@ def test_no_device_session_ends_yellow_and_needs_review() -> None:
     covered, report, violations = sitting(events, end=600)
     assert [v.code for v in violations] == ["camera_unavailable", "microphone_unavailable"]
     assert (covered.camera_s, covered.microphone_s, covered.gaps) == (0, 0, 1)
+    assert (covered.camera_frames, covered.microphone_reports) == (0, 0)
     assert covered.longest_gap_s == covered.monitored_s == 599
     assert report.score == 100  # nothing was recorded against the candidate ...
     assert report.risk_level is RiskLevel.YELLOW  # ... but nothing could have been
@@ -79,6 +81,12 @@ def test_partial_coverage_below_the_minimum() -> None:
     assert covered.summary() == "camera 29%, microphone 0% of 1 min 40 s monitored; 1 gap, the longest 1 min 11 s"
     assert report.risk_level is RiskLevel.YELLOW
     assert report.review_reasons == ("The camera covered 29% of the 1 min 40 s monitored; this exam requires 80%.",)
+
+
+def test_one_frame_then_nothing_is_covered_0_percent_not_never() -> None:
+    covered, report, _ = sitting(frames([1]), end=61)
+    assert (covered.camera_frames, covered.camera_s) == (1, 0)
+    assert report.review_reasons == ("The camera covered 0% of the 1 min monitored; this exam requires 80%.",)
 
 
 def test_coverage_at_the_minimum_stays_green() -> None:
