@@ -96,6 +96,9 @@ def test_end_stops_capture_and_shows_the_servers_score(browsers, open_page, serv
     assert rows.first.get_attribute("data-code") == penalty["code"] == "tab_switch"
     assert penalty["reason"] in rows.first.inner_text()
     assert f"−{penalty['points']:g}" in rows.first.inner_text()
+    coverage = receipt.locator("[data-pw=coverage]").inner_text()
+    assert coverage == f"Monitoring coverage: {server['coverage']['summary']}."
+    assert receipt.locator("[data-pw=review] li").all_inner_texts() == server["review_reasons"]
     assert receipt.get_by_role("link", name="Continue").get_attribute("href").startswith(
         f"/s/{candidate.session_id}/result?key="
     )
