@@ -23,6 +23,8 @@ from proctor_core.errors import ImageTooLarge, InvalidImage
 from proctor_core.image_limits import MAX_SIDE, MIN_SIDE, jpeg_layout, png_layout
 from proctor_core.types import Frame
 
+__all__ = ["MAX_IMAGE_BYTES", "MAX_SIDE", "MIN_SIDE", "decode_image"]  # the side bounds live in image_limits
+
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 """Largest accepted encoded image (after base64 decoding), in bytes."""
 
