@@ -86,6 +86,18 @@ class ExamConfig(BaseModel):
     keep_evidence: bool = Field(False, description="Keep a JPEG of the frame that caused a frame violation")
     evidence_retention_days: int = Field(30, ge=1, le=3650)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _silence_notice_of_older_exam_presets(cls, data: Any) -> Any:
+        """Before notices were per exam, the ``exam`` preset wrote silence as ``{"points": 0}`` (and so did LMS
+        links and saved exams made from it): read that as the preset's notice, as it was always meant."""
+        if not isinstance(data, dict) or data.get("preset") != "exam" or not isinstance(data.get("detectors"), dict):
+            return data
+        silence = data["detectors"].get("silence")
+        if isinstance(silence, dict) and silence.get("points") == 0 and silence.get("notice") is None:
+            return {**data, "detectors": {**data["detectors"], "silence": {**silence, "notice": True}}}
+        return data
+
     @classmethod
     def from_preset(cls, name: str) -> ExamConfig:
         """The named preset (``interview`` or ``exam``); raises ``ValueError`` listing the presets otherwise."""

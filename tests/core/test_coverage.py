@@ -197,6 +197,28 @@ def test_a_built_in_notice_can_be_made_a_violation() -> None:
     assert violations[0].notice is False and report.score == 70
 
 
+@pytest.mark.parametrize(
+    ("config", "notice"),
+    [
+        ({"preset": "exam", "detectors": {"silence": {"points": 0}}}, True),  # what the exam preset wrote before
+        ({"preset": "exam", "detectors": {"silence": {"points": 0.0, "notice": None, "enabled": True}}}, True),
+        ({"preset": "exam", "detectors": {"silence": {"points": 0, "notice": False}}}, False),
+        ({"preset": "exam", "detectors": {"silence": {"points": 5}}}, None),
+        ({"preset": "interview", "detectors": {"silence": {"points": 0}}}, None),
+        ({"preset": "exam", "detectors": {}}, None),
+    ],
+)
+def test_older_exam_preset_configs_read_silence_as_a_notice(config, notice) -> None:
+    settings = ExamConfig.model_validate(config).detectors.get("silence")
+    assert (settings.notice if settings else None) is notice
+
+
+@pytest.mark.parametrize("detectors", [["silence"], "x", None])
+def test_odd_detectors_values_fail_validation_not_the_upgrade(detectors) -> None:
+    with pytest.raises(ValueError):
+        ExamConfig.model_validate({"preset": "exam", "detectors": detectors})
+
+
 def test_a_notice_with_points_is_refused() -> None:
     with pytest.raises(ValueError, match="a notice costs no points"):
         DetectorSettings(notice=True, points=5)

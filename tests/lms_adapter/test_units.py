@@ -34,7 +34,7 @@ def test_launch_role(roles, expected):
 def test_rules_parameter_round_trip_is_compact():
     config = ExamConfig.from_preset("exam").model_copy(
         update={
-            "detectors": {"silence": DetectorSettings(points=0), "tab_switch": DetectorSettings(points=12)},
+            "detectors": {"silence": DetectorSettings(notice=True), "tab_switch": DetectorSettings(points=12)},
             "keep_evidence": True,
         }
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
-from django.apps import apps
 from django.test import Client
 
 from proctor_core.config import ExamConfig
@@ -69,12 +66,15 @@ def test_exam_preset_silence_is_a_notice_in_the_answer_and_on_the_receipt(open_s
     assert "Microphone silent for 11 s at " in page
 
 
-def test_migration_makes_silence_a_notice_in_exams_saved_from_the_exam_preset(db):
+def test_exams_and_lms_links_saved_before_notices_keep_silence_a_notice(open_session, clock, face_jpeg):
+    """An exam row written by the old exam preset (silence: 0 points, no notice field) runs silence as a notice."""
     old_style = ExamConfig.from_preset("exam").model_dump(mode="json")
-    old_style["detectors"]["silence"].update(notice=None, points=0.0)
-    written = Exam.objects.create(slug="old-exam", title="Old", config=old_style)
-    tuned = Exam.objects.create(slug="tuned", title="Tuned", config={**old_style, "preset": "interview"})
-    migration = importlib.import_module("proctor_core.service.migrations.0002_session_coverage")
-    migration.silence_is_a_notice_in_written_exams(apps, None)
-    assert Exam.objects.get(pk=written.pk).config["detectors"]["silence"]["notice"] is True
-    assert Exam.objects.get(pk=tuned.pk).config["detectors"]["silence"]["notice"] is None
+    old_style["detectors"]["silence"] = {"points": 0}
+    Exam.objects.filter(slug="exam").update(config=old_style)
+    opened = open_session(exam="exam")
+    start = clock.now
+    answers = []
+    for t in range(1, 14):
+        clock.now = start + t
+        answers += opened.post("/audio", {"is_silent": True}).json()["violations"]
+    assert [(v["code"], v["notice"]) for v in answers] == [("silence", True)]

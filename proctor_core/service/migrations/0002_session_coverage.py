@@ -1,17 +1,6 @@
-"""Coverage and review reasons of a scored session; silence becomes a notice in exams made from the exam preset."""
+"""Coverage and review reasons of a scored session."""
 
 from django.db import migrations, models
-
-
-def silence_is_a_notice_in_written_exams(apps, schema_editor):
-    """Exams saved from the ``exam`` preset before notices were configurable stored silence as 0 points only."""
-    Exam = apps.get_model("proctor", "Exam")
-    for exam in Exam.objects.all():
-        config = exam.config or {}
-        silence = config.get("detectors", {}).get("silence")
-        if config.get("preset") == "exam" and silence and silence.get("points") == 0 and silence.get("notice") is None:
-            silence["notice"] = True
-            exam.save(update_fields=["config"])
 
 
 class Migration(migrations.Migration):
@@ -37,5 +26,4 @@ class Migration(migrations.Migration):
                 help_text="Why a reviewer should look at this session, in words (e.g. poor coverage)",
             ),
         ),
-        migrations.RunPython(silence_is_a_notice_in_written_exams, migrations.RunPython.noop),
     ]
