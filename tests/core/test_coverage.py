@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from proctor_core.config import CoverageRule, DetectorSettings, ExamConfig, PolicySettings
+from proctor_core.config import CoverageRule, DetectorSettings, ExamConfig
 from proctor_core.coverage import DeviceTrack, measure_coverage
 from proctor_core.engine import Engine, SessionState
-from proctor_core.errors import ConfigError, PluginError
+from proctor_core.errors import PluginError
 from proctor_core.plugins import make_plugin_manager
 from proctor_core.scoring import build_report, coverage_reasons, describe_notice
 from proctor_core.testing import FakeClock, analysis, audio, face, page
@@ -89,9 +89,9 @@ def test_one_frame_then_nothing_is_covered_0_percent_not_never() -> None:
     assert report.review_reasons == ("The camera covered 0% of the 1 min monitored; this exam requires 80%.",)
 
 
-def test_coverage_at_the_minimum_stays_green() -> None:
+def test_coverage_around_the_minimum() -> None:
     covered, report, _ = sitting(frames(range(1, 81)), end=89)  # 79 s covered + 9 s tail (within max_gap_s)
-    assert covered.camera_share == 1.0
+    assert (covered.camera_share, report.risk_level) == (1.0, RiskLevel.GREEN)
     covered, report, _ = sitting(frames(range(1, 71)), end=90)  # 69 of 89 s: 77.5%
     assert covered.camera_share == pytest.approx(69 / 89)
     assert report.risk_level is RiskLevel.YELLOW
@@ -234,7 +234,3 @@ def test_notice_words_for_a_plugin_code() -> None:
     notice = Violation(code="gaze_away", at=START, rule=ViolationRule(), notice=True)
     assert describe_notice(notice) == "Gaze away at 00:16:40 UTC (notice, no points)"
 
-
-def test_unknown_notice_setting_is_a_config_error() -> None:
-    with pytest.raises(ConfigError):
-        Engine(ExamConfig(policy=PolicySettings(name="nope")), make_plugin_manager(load_entrypoints=False))
