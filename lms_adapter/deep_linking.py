@@ -34,7 +34,8 @@ class ExamRulesForm(forms.Form):
     preset = forms.ChoiceField(
         choices=[(name, name) for name in PRESETS],
         initial=DEFAULT_PRESET,
-        help_text="exam: silence is a microphone notice (0 points); interview: silence is penalised",
+        help_text="exam: silence is a microphone notice (0 points; give it points to penalise it); "
+        "interview: silence is penalised",
     )
     policy = forms.ChoiceField(initial="flat", help_text="How violations become deductions")
     keep_evidence = forms.BooleanField(required=False, help_text="Keep the frame that caused a camera violation")
@@ -120,6 +121,8 @@ class ExamRulesForm(forms.Form):
             settings["enabled"] = data[f"{code}__enabled"]
             given = {name: data.get(f"{code}__{name}") for name in RULE_FIELDS}
             settings.update({name: value for name, value in given.items() if value is not None})
+            if settings.get("notice") and given["points"]:  # points given for a preset's notice: penalise it
+                settings["notice"] = False
         config = ExamConfig.model_validate(
             {
                 **preset,

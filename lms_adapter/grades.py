@@ -66,7 +66,7 @@ class Outcome:
 
 
 def summarise(report: ScoreReport) -> str:
-    """Gradebook feedback: the score, its band and the deductions by violation code."""
+    """Gradebook feedback: the score, its band, the deductions by violation code, the coverage and review reasons."""
     counts: dict[str, int] = defaultdict(int)
     points: dict[str, float] = defaultdict(float)
     for penalty in report.penalties:
@@ -75,6 +75,10 @@ def summarise(report: ScoreReport) -> str:
     text = f"Integrity score {report.score:g}/100 ({report.risk_level.value})."
     deductions = [f"{counts[code]} × {code.replace('_', ' ')} (−{points[code]:g})" for code in counts if points[code]]
     text += f" Deductions: {'; '.join(deductions)}." if deductions else " No deductions."
+    if report.coverage is not None:
+        text += f" Coverage: {report.coverage.summary()}."
+    if report.review_reasons:
+        text += f" Needs review: {' '.join(report.review_reasons)}"
     return text if len(text) <= COMMENT_LIMIT else text[: COMMENT_LIMIT - 1] + "…"
 
 

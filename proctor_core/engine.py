@@ -4,12 +4,21 @@ Detectors are stateless; the engine owns time and per-session state. It never ke
 caller loads a :class:`SessionState`, calls :meth:`Engine.observe`, and stores the new state from the
 :class:`Outcome` (the service does so under a row lock). An injected ``clock`` makes tests exact.
 
-Time. Each observation is judged at the time it happened: the client's ``captured_at`` moved onto the server's
-clock. The engine keeps the smallest ``server time - client time`` seen in the session as the client's clock
-offset (a buffered event shows a larger difference, a fresh one the true offset plus the network delay), so a
-client whose clock is wrong still gets the right intervals. The judged time is then bounded: never before the
-session start, never after now, and never before the previous observation of the same stream, so a stream
-never moves backwards. A repeated ``seq`` on a stream is recognised and changes nothing.
+Time. The server's clock is the authority; the client's ``captured_at`` only says how long ago, within a bound,
+an observation happened (a widget buffers observations through a network outage). The engine learns the client's
+clock offset as the smallest ``server time - client time`` seen in the session (a buffered event shows a larger
+difference, a fresh one the true offset plus the network delay), so a client whose clock is wrong still gets the
+right intervals. An observation is judged at its capture time moved onto the server's clock, which by
+construction is never after the server's now. If that time is before the previous observation of its stream,
+before the session start, or more than ``max_buffer_s`` (exam configuration) before now, the client's clock has
+jumped back or lies: the observation is judged at its receive time and the offset is learnt afresh from it. So
+no value of ``captured_at`` can stop a stream's clock, move it backwards or push later observations into the
+past: the worst a wrong value does is to judge one observation at the moment it arrived (docs/decisions/0005).
+A repeated ``seq`` on a stream is recognised and changes nothing.
+
+Coverage. The engine also tracks, per device, the time covered by working observations (usable frames, audio
+reports) and the gaps between them (:mod:`proctor_core.coverage`), so :meth:`Engine.coverage` measures at the end
+how much of the session was really watched, and :meth:`Engine.score` applies the exam's coverage rule.
 
 Each stream's clock starts at its first observation, not at the session's creation: the candidate's consent and
 device check come in between, and are not monitored time. So "no face for more than 5 s" counts from the first
@@ -26,10 +35,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from proctor_core.config import DetectorSettings, ExamConfig
+from proctor_core.coverage import DeviceTrack, measure_coverage, track_device, working_device
 from proctor_core.errors import ConfigError
 from proctor_core.plugins import ProctorPlugins
 from proctor_core.scoring import build_report
 from proctor_core.types import (
+    Coverage,
     Detector,
     DetectorFailure,
     DetectorSpec,
@@ -102,6 +113,7 @@ class SessionState:
     clock_offset_s: float | None = None
     rules: Mapping[str, RuleState] = field(default_factory=dict)
     streams: Mapping[str, StreamState] = field(default_factory=dict)
+    devices: Mapping[str, DeviceTrack] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +121,7 @@ class SessionState:
             "clock_offset_s": self.clock_offset_s,
             "rules": {code: rule.to_json() for code, rule in self.rules.items()},
             "streams": {kind: stream.to_json() for kind, stream in self.streams.items()},
+            "devices": {device: track.to_json() for device, track in self.devices.items()},
         }
 
     @classmethod
@@ -118,6 +131,7 @@ class SessionState:
             clock_offset_s=_opt_float(data.get("clock_offset_s")),
             rules={code: RuleState.from_json(r) for code, r in data.get("rules", {}).items()},
             streams={kind: StreamState.from_json(s) for kind, s in data.get("streams", {}).items()},
+            devices={device: DeviceTrack.from_json(t) for device, t in data.get("devices", {}).items()},
         )
 
 
@@ -140,6 +154,7 @@ class ActiveDetector:
     detector: Detector
     rule: ViolationRule
     points: float
+    notice: bool
 
 
 class Engine:
@@ -188,13 +203,7 @@ class Engine:
         if seq is not None and stream is not None and seq in stream.seen_seq:
             return Outcome(state=state, judged_at=stream.last_at, duplicate=True)
 
-        offset = state.clock_offset_s
-        if captured_at is not None:
-            offset = now - captured_at if offset is None else min(offset, now - captured_at)
-        judged = now if captured_at is None else captured_at + offset
-        lower = max(state.started_at, stream.last_at if stream is not None else state.started_at)
-        judged = min(max(judged, lower), max(now, lower))
-
+        judged, offset = self._judge(state, stream, now, captured_at)
         first_at = stream.first_at if stream is not None else judged
         since_previous = judged - stream.last_at if stream is not None else None
         observation = Observation(kind=kind, at=judged, data=data, since_previous_s=since_previous)
@@ -221,14 +230,37 @@ class Engine:
         seen = (stream.seen_seq if stream is not None else ()) + ((seq,) if seq is not None else ())
         streams = dict(state.streams)
         streams[kind.value] = StreamState(first_at=first_at, last_at=judged, seen_seq=seen[-SEEN_SEQ_WINDOW:])
-        new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams)
+        devices = state.devices
+        device = working_device(data)
+        if device is not None:
+            devices = track_device(devices, device, judged, self.config.coverage.max_gap_s)
+        new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams, devices=devices)
         return Outcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
 
-    def score(self, violations: Sequence[Violation]) -> ScoreReport:
-        """Score a session's violations with the exam's policy and points."""
+    def _judge(
+        self, state: SessionState, stream: StreamState | None, now: float, captured_at: float | None
+    ) -> tuple[float, float | None]:
+        """The server time an observation is judged at, and the client clock offset learnt from it."""
+        floor = max(state.started_at, stream.last_at if stream is not None else state.started_at)
+        if captured_at is None:
+            return max(now, floor), state.clock_offset_s
+        sample = now - captured_at
+        offset = sample if state.clock_offset_s is None else min(state.clock_offset_s, sample)
+        judged = min(captured_at + offset, now)  # offset <= sample: <= now but for rounding
+        if judged < max(floor, now - self.config.max_buffer_s):
+            offset, judged = sample, now
+        return max(judged, floor), offset
+
+    def coverage(self, state: SessionState, end: float) -> Coverage:
+        """How much of the session a working camera and microphone watched, from its first observation to ``end``."""
+        start = min((stream.first_at for stream in state.streams.values()), default=state.started_at)
+        return measure_coverage(state.devices, start=start, end=end, max_gap_s=self.config.coverage.max_gap_s)
+
+    def score(self, violations: Sequence[Violation], covered: Coverage | None = None) -> ScoreReport:
+        """Score a session's violations with the exam's policy and points, and apply the coverage rule if given."""
         ordered = sorted(violations, key=lambda v: (v.at, v.id))
         penalties = self.policy.penalties(ordered, self.points)
-        return build_report(penalties, ordered, policy=self.policy_name)
+        return build_report(penalties, ordered, policy=self.policy_name, coverage=covered, rule=self.config.coverage)
 
 
 def _apply_rule(
@@ -253,7 +285,7 @@ def _apply_rule(
     )
     if not fire:
         return new_state, None
-    return new_state, Violation(code=code, at=at, rule=rule, detail=detail, notice=active.spec.notice)
+    return new_state, Violation(code=code, at=at, rule=rule, detail=detail, notice=active.notice)
 
 
 def _build_detectors(config: ExamConfig, specs: Mapping[str, DetectorSpec]) -> list[ActiveDetector]:
@@ -274,8 +306,11 @@ def _build_detectors(config: ExamConfig, specs: Mapping[str, DetectorSpec]) -> l
             cooldown_s=spec.default_rule.cooldown_s if settings.cooldown_s is None else settings.cooldown_s,
             episode_merge_s=spec.default_rule.episode_merge_s,
         )
-        points = spec.default_points if settings.points is None else settings.points
-        result.append(ActiveDetector(spec=spec, detector=spec.factory(options), rule=rule, points=points))
+        notice = spec.notice if settings.notice is None else settings.notice
+        points = 0.0 if notice else spec.default_points if settings.points is None else settings.points
+        result.append(
+            ActiveDetector(spec=spec, detector=spec.factory(options), rule=rule, points=points, notice=notice)
+        )
     return result
 
 

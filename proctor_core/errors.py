@@ -24,8 +24,15 @@ class InvalidImage(ProctorError):
     status_code = 400
 
 
+class ImageTooComplex(InvalidImage):
+    """The frame's structure declares more than its bytes hold or more decoding work than any camera frame needs."""
+
+    code = "image_too_complex"
+    status_code = 422
+
+
 class ImageTooLarge(ProctorError):
-    """The encoded frame is larger than the configured cap."""
+    """The encoded frame, or its pixel count, is larger than the configured cap."""
 
     code = "image_too_large"
     status_code = 413

@@ -119,7 +119,8 @@ def proctor_session_scored(report: ScoreReport, session: SessionInfo) -> None:
 
     The LTI adapter implements it to queue the grade for the LMS gradebook.
 
-    :param report: score, risk band and explained penalties.
+    :param report: score, risk band and explained penalties; coverage, ``review_reasons`` (``needs_review``) and
+        ``notices`` in words.
     :param session: the session that was scored.
 
     **Example:**

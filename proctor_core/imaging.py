@@ -1,12 +1,13 @@
 """Decode one submitted frame, safely: JPEG or PNG, as raw bytes, base64 text or a data URL.
 
-Everything is checked before any pixel is decoded: the encoded size, the magic bytes, the file's end marker and
-the dimensions written in the header, so a decompression bomb or a truncated upload is refused without cost.
+Everything is checked before any pixel is decoded: the encoded size, the magic bytes, and the whole structure
+(every PNG chunk, every JPEG marker segment and scan, see :mod:`proctor_core.image_limits`), so a decompression
+bomb, a many-scan JPEG or a truncated upload is refused in milliseconds, without allocating more than its bytes.
 The image is then decoded once, with OpenCV; a large JPEG is decoded at a reduced size (the codec skips detail
 it would otherwise compute), which :attr:`~proctor_core.types.Frame.scale` records.
 
-Every problem raises :class:`~proctor_core.errors.InvalidImage` or :class:`~proctor_core.errors.ImageTooLarge`;
-nothing else escapes.
+Every problem raises :class:`~proctor_core.errors.InvalidImage` (or its subclass
+:class:`~proctor_core.errors.ImageTooComplex`) or :class:`~proctor_core.errors.ImageTooLarge`; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -14,56 +15,47 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import struct
 
 import cv2
 import numpy as np
 
 from proctor_core.errors import ImageTooLarge, InvalidImage
+from proctor_core.image_limits import MAX_SIDE, MIN_SIDE, jpeg_layout, png_layout
 from proctor_core.types import Frame
+
+__all__ = ["MAX_IMAGE_BYTES", "MAX_SIDE", "MIN_SIDE", "decode_image"]  # the side bounds live in image_limits
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 """Largest accepted encoded image (after base64 decoding), in bytes."""
-
-MAX_SIDE = 4096
-"""Largest accepted width or height, in pixels, read from the header."""
-
-MIN_SIDE = 16
-"""Smallest accepted width or height, in pixels."""
 
 DECODE_MIN_SIDE = 240
 """A JPEG is decoded at 1/2, 1/4 or 1/8 size as long as its longer side stays at least this many pixels."""
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_PNG_END = b"IEND\xaeB`\x82"
 _DATA_URL = re.compile(rb"data:image/(?:jpeg|jpg|png)(?:;[a-z0-9=._-]+)*;base64,", re.IGNORECASE)
-# Start-of-frame markers carry the dimensions; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
-_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _REDUCED_FLAGS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
 
 
 def decode_image(data: bytes | str) -> Frame:
     """Decode a JPEG or PNG frame sent as raw bytes, base64 text or a ``data:image/...;base64,`` URL.
 
-    :raises ImageTooLarge: the encoded image is larger than :data:`MAX_IMAGE_BYTES`.
+    :raises ImageTooLarge: the encoded image is larger than :data:`MAX_IMAGE_BYTES`, or has more pixels than
+        :data:`~proctor_core.image_limits.MAX_PIXELS`.
     :raises InvalidImage: empty, bad base64, not JPEG/PNG, truncated, corrupt, or a side outside
         [:data:`MIN_SIDE`, :data:`MAX_SIDE`].
+    :raises ImageTooComplex: a structure that declares more than its bytes hold, or too many scans.
 
     Damaged JPEG scan data that the codec can recover from is decoded (with damaged pixels), not refused.
     """
     raw = _to_bytes(data)
     if raw.startswith(_JPEG_MAGIC):
-        width, height = _jpeg_size(raw)
-        if not raw[-64:].rstrip(b"\x00\r\n\t ").endswith(b"\xff\xd9"):
-            raise InvalidImage("the JPEG image is truncated (no end-of-image marker)")
+        layout = jpeg_layout(raw)
     elif raw.startswith(_PNG_MAGIC):
-        width, height = _png_size(raw)
-        if not raw.endswith(_PNG_END):
-            raise InvalidImage("the PNG image is truncated (no IEND chunk)")
+        layout = png_layout(raw)
     else:
         raise InvalidImage("the image is neither JPEG nor PNG")
-    _check_size(width, height)
+    width, height = layout.width, layout.height
     factor, flags = _decode_plan(raw.startswith(_JPEG_MAGIC), width, height)
     try:
         pixels = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), flags | cv2.IMREAD_IGNORE_ORIENTATION)
@@ -117,49 +109,6 @@ def _check_bytes(size: int) -> None:
             f"the image is larger than {MAX_IMAGE_BYTES} bytes",
             details={"max_bytes": MAX_IMAGE_BYTES, "bytes": size},
         )
-
-
-def _check_size(width: int, height: int) -> None:
-    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-        raise InvalidImage(
-            f"image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels",
-            details={"width": width, "height": height},
-        )
-
-
-def _jpeg_size(raw: bytes) -> tuple[int, int]:
-    """Width and height from the first start-of-frame segment, walking the marker segments."""
-    pos, end = 2, len(raw)
-    while pos + 4 <= end:
-        if raw[pos] != 0xFF:
-            raise InvalidImage("the JPEG header is corrupt")
-        marker = raw[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # segments without a length
-            pos += 2
-            continue
-        if marker in (0xD9, 0xDA):  # end of image or start of scan before any frame header
-            break
-        (length,) = struct.unpack_from(">H", raw, pos + 2)
-        if length < 2:
-            raise InvalidImage("the JPEG header is corrupt")
-        if marker in _SOF_MARKERS:
-            if pos + 9 > end:
-                break
-            height, width = struct.unpack_from(">HH", raw, pos + 5)
-            return width, height
-        pos += 2 + length
-    raise InvalidImage("the JPEG header has no frame size (corrupt or truncated)")
-
-
-def _png_size(raw: bytes) -> tuple[int, int]:
-    """Width and height from the IHDR chunk, which must come first."""
-    if len(raw) < 24 or raw[12:16] != b"IHDR":
-        raise InvalidImage("the PNG header is corrupt or truncated")
-    width, height = struct.unpack_from(">II", raw, 16)
-    return width, height
 
 
 def _decode_plan(is_jpeg: bool, width: int, height: int) -> tuple[int, int]:

@@ -95,9 +95,11 @@ def observation(data: ObservationData, *, at: float = 0.0, since_previous_s: flo
     return Observation(kind=kind, at=at, data=data, since_previous_s=since_previous_s)
 
 
-def violation(code: str, *, at: float = 0.0, rule: ViolationRule = ViolationRule()) -> Violation:
-    """A recorded violation, for policy tests."""
-    return Violation(code=code, at=at, rule=rule)
+def violation(
+    code: str, *, at: float = 0.0, rule: ViolationRule = ViolationRule(), notice: bool = False
+) -> Violation:
+    """A recorded violation (or notice), for policy tests."""
+    return Violation(code=code, at=at, rule=rule, notice=notice)
 
 
 # -- fixtures ---------------------------------------------------------------------------------------------------------
@@ -201,6 +203,12 @@ class PolicyContract:
         assert all(isinstance(r, Penalty) for r in rows)
         assert {r.violation_id for r in rows} <= {v.id for v in given}
         assert all(r.points >= 0 and r.rule and r.reason for r in rows)
+
+    def test_notices_cost_nothing(self, policy: Any) -> None:
+        """The engine gives a notice's code 0 points; a policy must not charge it anyway."""
+        notice = violation("silence", at=1, notice=True)
+        rows = policy.penalties([notice], {**self.points, "silence": 0.0})
+        assert all(r.points == 0 for r in rows)
 
     def test_no_violations_no_penalties(self, policy: Any) -> None:
         assert policy.penalties([], self.points) == []

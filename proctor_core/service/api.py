@@ -13,12 +13,14 @@ from django.db import transaction
 from django.urls import get_script_prefix, reverse
 
 from proctor_core.config import ExamConfig
+from proctor_core.engine import SessionState
+from proctor_core.scoring import describe_notice
 from proctor_core.service.apps import service_config
 from proctor_core.service.engines import engine_for, now
 from proctor_core.service.exceptions import SessionNotFound, UnknownExam
 from proctor_core.service.models import Candidate, Exam, ProctoringSession, to_datetime
 from proctor_core.service.tokens import hash_token, new_token, result_key
-from proctor_core.types import Penalty, RiskLevel, ScoreReport, SessionInfo
+from proctor_core.types import Coverage, Penalty, RiskLevel, ScoreReport, SessionInfo
 
 
 def validated_config(config: ExamConfig | Mapping) -> ExamConfig:
@@ -147,17 +149,26 @@ def session_info(session: ProctoringSession) -> SessionInfo:
 
 
 def stored_report(session: ProctoringSession) -> ScoreReport:
-    """The score report saved when the session ended."""
+    """The score report saved when the session ended (its notices read from the recorded violations)."""
+    notices = session.violations.filter(notice=True).defer("evidence_jpeg")
     return ScoreReport(
         score=session.score,
         risk_level=RiskLevel(session.risk_level),
         penalties=tuple(Penalty(**row) for row in session.penalties),
         policy=session.policy,
+        coverage=Coverage.from_json(session.coverage) if session.coverage else None,
+        review_reasons=tuple(session.review_reasons),
+        notices=tuple(describe_notice(record.to_violation()) for record in notices),
     )
 
 
+def live_coverage(session: ProctoringSession) -> Coverage:
+    """How much of a running session has been watched so far (a scored session has its coverage stored)."""
+    return engine_for(session.config).coverage(SessionState.from_json(session.engine_state), now())
+
+
 def end_session(session: ProctoringSession) -> ScoreReport:
-    """End the session and score it; ending it again returns the same report.
+    """End the session and score it, with its coverage under the exam's rule; ending it again returns the same report.
 
     Scoring, saving and the ``proctor_session_scored`` hook happen in one transaction: a plugin that queues a
     grade sees the saved score, and a failed save queues nothing.
@@ -167,8 +178,8 @@ def end_session(session: ProctoringSession) -> ScoreReport:
         if not locked.active:
             return stored_report(locked)
         violations = [record.to_violation() for record in locked.violations.all()]
-        report = engine_for(locked.config).score(violations)
-        ended = now()
+        engine, ended = engine_for(locked.config), now()
+        report = engine.score(violations, engine.coverage(SessionState.from_json(locked.engine_state), ended))
         locked.active = False
         locked.ended_at = to_datetime(ended)
         locked.expires_at = min(locked.expires_at, to_datetime(ended + service_config().conf.RESULT_TTL_S))
@@ -176,6 +187,8 @@ def end_session(session: ProctoringSession) -> ScoreReport:
         locked.risk_level = report.risk_level.value
         locked.policy = report.policy
         locked.penalties = report.to_json()["penalties"]
+        locked.coverage = report.coverage.to_json() if report.coverage else None
+        locked.review_reasons = list(report.review_reasons)
         locked.save()
         locked.receipts.all().delete()
         service_config().plugins.session_scored(report, session_info(locked))
@@ -214,6 +227,7 @@ __all__ = [
     "api_base",
     "end_session",
     "get_or_create_exam",
+    "live_coverage",
     "locked_session",
     "monitor_page_context",
     "open_session",

@@ -87,6 +87,12 @@ class ProctoringSession(models.Model):
     risk_level = models.CharField(max_length=10, choices=[(r.value, r.value) for r in RiskLevel], blank=True)
     policy = models.CharField(max_length=100, blank=True)
     penalties = models.JSONField(default=list, blank=True)
+    coverage = models.JSONField(
+        null=True, blank=True, help_text="How much of the session a working camera and microphone watched"
+    )
+    review_reasons = models.JSONField(
+        default=list, blank=True, help_text="Why a reviewer should look at this session, in words (e.g. poor coverage)"
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -120,11 +120,28 @@ class PenaltyOut(BaseModel):
     reason: str
 
 
+class CoverageOut(BaseModel):
+    summary: str = Field(description='In words, e.g. "camera 92%, microphone 100% of 12 min 5 s monitored; no gap"')
+    monitored_s: float = Field(description="Seconds from the first observation (or the start) to the end")
+    camera_s: float = Field(description="Seconds covered by usable frames from a working camera")
+    camera_share: float = Field(description="camera_s / monitored_s, 0-1")
+    microphone_s: float = Field(description="Seconds covered by audio reports from a working microphone")
+    microphone_share: float = Field(description="microphone_s / monitored_s, 0-1")
+    gaps: int = Field(description="Camera gaps longer than the exam's coverage.max_gap_s")
+    longest_gap_s: float
+    camera_frames: int = Field(description="Usable frames received; 0: the camera never worked")
+    microphone_reports: int = Field(description="Audio reports received; 0: the microphone never worked")
+
+
 class ScoreOut(BaseModel):
     score: float
     risk_level: RiskLevel
     policy: str
     penalties: list[PenaltyOut]
+    coverage: CoverageOut | None = None
+    needs_review: bool = False
+    review_reasons: list[str] = Field(default_factory=list, description="Why a reviewer should look, in words")
+    notices: list[str] = Field(default_factory=list, description="Each notice in words (no points)")
 
 
 class SessionDetail(BaseModel):
@@ -139,6 +156,10 @@ class SessionDetail(BaseModel):
     score: float | None
     risk_level: RiskLevel | None
     penalties: list[PenaltyOut] | None
+    coverage: CoverageOut | None = Field(None, description="So far while active; as scored once ended")
+    needs_review: bool | None = None
+    review_reasons: list[str] | None = None
+    notices: list[str] | None = None
 
 
 class ViolationList(BaseModel):

@@ -165,11 +165,14 @@ def test_buffered_events_are_judged_when_captured(engine, clock):
 @pytest.mark.parametrize(
     ("captured_offsets", "expected_judged"),
     [
-        pytest.param([5, 3], [5, 5], id="a stream never moves backwards"),
-        pytest.param([-50], [0], id="not before the session start"),
+        pytest.param([5, 3], [5, 10], id="a stream never moves backwards: out of order is judged on arrival"),
+        pytest.param([-50], [10], id="before the session start: judged on arrival"),
+        pytest.param([-400, 4], [10, 10], id="older than max_buffer_s: judged on arrival, then never backwards"),
+        pytest.param([-200, 4], [10, 10], id="an old capture re-learns the offset (clock jumped back)"),
     ],
 )
 def test_judged_time_bounds(engine, clock, captured_offsets, expected_judged):
+    """Judged times stay in [previous of the stream, now]; a capture time out of bounds is judged when it arrives."""
     state = engine.start()
     clock.now = 1_010.0
     state = engine.observe(state, AUDIO, audio(silent=False), captured_at=1_010.0).state

@@ -9,6 +9,7 @@ import pytest
 from lti_test_platform import INSTRUCTOR, LEARNER
 
 from lms_adapter import exam_params, tool
+from lms_adapter.deep_linking import ExamRulesForm
 from lms_adapter.models import ResourceLink
 from proctor_core.service import api
 from proctor_core.service.apps import service_config
@@ -87,7 +88,8 @@ def test_round_trip(platform, registration, client):
     assert config.detectors["face_missing"].threshold_s == 8
     assert config.detectors["multiple_faces"].enabled is False
     assert config.detectors["monitoring_gap"].enabled is False
-    assert config.detectors["silence"].points == 0  # the preset's value, kept because the field was blank
+    silence = config.detectors["silence"]
+    assert (silence.notice, silence.points) == (True, None)  # the preset's notice, kept because the field was blank
     assert (config.keep_evidence, config.evidence_retention_days) == (True, 14)
 
     learner = platform.launch(client, sub="7", roles=LEARNER, custom=item["custom"])
@@ -136,3 +138,12 @@ def test_a_resource_launch_id_cannot_answer_deep_linking(platform, registration,
 
     assert response.status_code == 403
     assert response.context["reason"].startswith("Only an instructor's deep-linking launch")
+
+
+@pytest.mark.parametrize(("points", "notice"), [("5", False), ("", True), ("0", True)])
+def test_points_for_a_presets_notice_make_it_a_violation(db, points, notice):
+    data = {"title": "Oral", "preset": "exam", "policy": "flat", "evidence_retention_days": "30",
+            **{f"{code}__enabled": "on" for code in service_config().plugins.detectors}, "silence__points": points}
+    form = ExamRulesForm(data=data)
+    assert form.is_valid(), form.errors
+    assert form.exam_config.detectors["silence"].notice is notice

@@ -85,7 +85,11 @@ def test_learner_session_score_arrives_in_the_gradebook(platform, registration, 
     assert (body["scoreGiven"], body["scoreMaximum"]) == (8.4, 10)
     assert (body["activityProgress"], body["gradingProgress"]) == ("Completed", "FullyGraded")
     assert body["userId"] == "7"
-    assert body["comment"] == "Integrity score 84/100 (yellow). Deductions: 2 × tab switch (−16)."
+    assert body["comment"] == (
+        "Integrity score 84/100 (yellow). Deductions: 2 × tab switch (−16). Coverage: camera 0%, microphone 0% of 24 s"
+        " monitored; 1 gap, the longest 24 s. Needs review: The camera covered 0% of the 24 s monitored; this exam"
+        " requires 80%."
+    )
     assert abs(datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00")) - timezone.now()) < timedelta(minutes=1)
     row.refresh_from_db()
     assert (row.status, row.attempts, row.sent) == (Status.DELIVERED, 1, body)

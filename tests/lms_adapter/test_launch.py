@@ -97,7 +97,8 @@ def test_instructor_launch_opens_the_review_page(platform, registration, client)
     assert "lms_adapter/review.html" in [template.name for template in response.templates]
     assert [attempt.session for attempt in response.context["attempts"]] == [session]
     page = response.content.decode()
-    assert "Ada Learner7" in page and "band-green" in page and "100" in page
+    assert "Ada Learner7" in page and "band-yellow" in page and "100" in page  # no camera: capped at yellow
+    assert "camera 0%, microphone 0% of 0 s monitored" in page and "Needs review: The camera never worked" in page
     assert not LearnerAttempt.objects.filter(user_id="2").exists()
 
 

@@ -9,7 +9,7 @@ from lms_adapter import exam_params, grades
 from lms_adapter.roles import LIS, LaunchRole, launch_role
 from proctor_core.config import DetectorSettings, ExamConfig
 from proctor_core.errors import ConfigError
-from proctor_core.types import Penalty, RiskLevel, ScoreReport
+from proctor_core.types import Coverage, Penalty, RiskLevel, ScoreReport
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_launch_role(roles, expected):
 def test_rules_parameter_round_trip_is_compact():
     config = ExamConfig.from_preset("exam").model_copy(
         update={
-            "detectors": {"silence": DetectorSettings(points=0), "tab_switch": DetectorSettings(points=12)},
+            "detectors": {"silence": DetectorSettings(notice=True), "tab_switch": DetectorSettings(points=12)},
             "keep_evidence": True,
         }
     )
@@ -72,6 +72,12 @@ def test_comment_summarises_the_deductions():
     )
     clean = ScoreReport(100, RiskLevel.GREEN, (), "flat")
     assert grades.summarise(clean) == "Integrity score 100/100 (green). No deductions."
+    unwatched = ScoreReport(100, RiskLevel.YELLOW, (), "flat", coverage=Coverage(600, 0, 0, 1, 600),
+                            review_reasons=("The camera never worked.",))
+    assert grades.summarise(unwatched) == (
+        "Integrity score 100/100 (yellow). No deductions. Coverage: camera 0%, microphone 0% of 10 min monitored;"
+        " 1 gap, the longest 10 min. Needs review: The camera never worked."
+    )
 
 
 def test_unknown_setting_is_a_check_error(settings):

@@ -26,7 +26,8 @@ def test_idle_session_is_ended_and_scored_live_one_is_not(open_session, clock, f
     output = run()
 
     ended = ProctoringSession.objects.get(pk=idle.id)
-    assert (ended.active, ended.score, ended.risk_level) == (False, 92, "green")
+    assert (ended.active, ended.score, ended.risk_level) == (False, 92, "yellow")  # no camera: capped, for review
+    assert ended.review_reasons and "camera never worked" in ended.review_reasons[0]
     assert ProctoringSession.objects.get(pk=live.id).active
     assert f"ended {idle.id}: score 92" in output and "1 idle session(s) ended" in output
     assert idle.post("/frames", {"image": "x"}).status_code == 409
@@ -36,7 +37,8 @@ def test_session_never_fed_is_idle_from_its_start(open_session, clock):
     opened = open_session()
     clock.now += 30 * 60
     assert "1 idle session(s) ended" in run()
-    assert ProctoringSession.objects.get(pk=opened.id).score == 100
+    ended = ProctoringSession.objects.get(pk=opened.id)
+    assert (ended.score, ended.risk_level, ended.coverage["camera_s"]) == (100, "yellow", 0)
 
 
 def test_ended_sessions_are_left_alone(open_session, clock):

@@ -59,4 +59,5 @@ def test_end_and_score_action(admin_client, opened):
     )
     assert response.status_code == 302
     session = ProctoringSession.objects.get(pk=opened.id)
-    assert (session.active, session.score, session.risk_level) == (False, 92, "green")
+    assert (session.active, session.score, session.risk_level) == (False, 92, "yellow")  # no frames: for review
+    assert session.review_reasons

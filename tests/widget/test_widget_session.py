@@ -96,6 +96,9 @@ def test_end_stops_capture_and_shows_the_servers_score(browsers, open_page, serv
     assert rows.first.get_attribute("data-code") == penalty["code"] == "tab_switch"
     assert penalty["reason"] in rows.first.inner_text()
     assert f"−{penalty['points']:g}" in rows.first.inner_text()
+    coverage = receipt.locator("[data-pw=coverage]").inner_text()
+    assert coverage == f"Monitoring coverage: {server['coverage']['summary']}."
+    assert receipt.locator("[data-pw=review] li").all_inner_texts() == server["review_reasons"]
     assert receipt.get_by_role("link", name="Continue").get_attribute("href").startswith(
         f"/s/{candidate.session_id}/result?key="
     )
@@ -155,7 +158,8 @@ def test_cross_origin_iframe_captures(browsers, open_page, service, embedder):
 
 
 def test_iframe_without_permission_reports_both_devices(browsers, open_page, service, embedder):
-    """An iframe without allow="camera; microphone": the candidate is told, the service records both notices."""
+    """An iframe without allow="camera; microphone": the candidate is told, the service records both notices, and
+    the receipt says the unwatched session will be reviewed."""
     page = open_page(browsers("face", "speech"), embedder.url(f"{service.base_url}/", allow=None))
     frame = page.locator("#tool").element_handle().content_frame()
     frame.locator("#name").fill("Ada Candidate")
@@ -179,3 +183,13 @@ def test_iframe_without_permission_reports_both_devices(browsers, open_page, ser
     start.click()
     assert "camera is not available" in frame.locator("[data-pw=device]").inner_text()
     assert "not available" in frame.locator("[data-pw=microphone]").inner_text()
+
+    frame.get_by_role("button", name="End monitoring").click()  # unwatched: never "100, green, nothing recorded"
+    receipt = frame.locator("[data-pw=receipt]")
+    receipt.wait_for(timeout=15000)
+    assert receipt.locator("[data-pw=band]").get_attribute("data-band") == "yellow"
+    assert "The camera never worked" in receipt.locator("[data-pw=review]").inner_text()
+    listed = receipt.locator("[data-pw=notices] li").all_inner_texts()
+    assert sorted(text.split(" at ")[0] for text in listed) == ["Camera unavailable", "Microphone unavailable"]
+    assert all(text.endswith("(notice, no points)") for text in listed)
+    assert "nothing was recorded against you" not in receipt.inner_text()

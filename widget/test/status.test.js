@@ -5,6 +5,7 @@ import {
   codeLabel,
   describeBand,
   describeConnection,
+  describeCoverage,
   describeFaceStatus,
   describeViolation,
 } from "../src/lib/status.js";
@@ -31,6 +32,27 @@ describe("status mapping", () => {
     assert.equal(describeViolation({ code: "silence", detail: {} }).text, "No sound from your microphone.");
     assert.equal(view.tone, "alert");
     assert.match(describeViolation({ code: "tab_switch" }).text, /left the exam page/);
+  });
+
+  it("words coverage and the reasons for review from the server's report", () => {
+    const unwatched = describeCoverage({
+      penalties: [],
+      coverage: { summary: "camera 0%, microphone 0% of 10 min monitored; 1 gap, the longest 10 min" },
+      needs_review: true,
+      review_reasons: ["The camera never worked during the 10 min monitored."],
+    });
+    assert.equal(
+      unwatched.coverage,
+      "Monitoring coverage: camera 0%, microphone 0% of 10 min monitored; 1 gap, the longest 10 min.",
+    );
+    assert.deepEqual(unwatched.reasons, ["The camera never worked during the 10 min monitored."]);
+    assert.equal(unwatched.tone, "warn");
+    assert.doesNotMatch(unwatched.noDeductions, /nothing was recorded against you/);
+    const watched = describeCoverage({ coverage: { summary: "camera 100%" }, needs_review: false, review_reasons: [] });
+    assert.deepEqual([watched.reasons, watched.tone], [[], "ok"]);
+    assert.match(watched.noDeductions, /nothing was recorded against you/);
+    const older = describeCoverage({ score: 100, risk_level: "green", penalties: [] });
+    assert.deepEqual([older.coverage, older.reasons], [null, []]);
   });
 
   it("shows notices as notices", () => {

@@ -52,7 +52,7 @@ class StartView(View):
 
 
 class ResultView(View):
-    """The candidate's receipt: score, risk band and every deduction explained."""
+    """The candidate's receipt: score, risk band, every deduction explained, coverage and notices in words."""
 
     def get(self, request: HttpRequest, session_id: UUID) -> HttpResponse:
         if not check_result_key(session_id, request.GET.get("key", "")):
@@ -61,10 +61,7 @@ class ResultView(View):
         if session is None:
             raise Http404("no such result")
         report = None if session.active else api.stored_report(session)
-        notices = session.violations.filter(notice=True).defer("evidence_jpeg")
-        response = render(
-            request, "proctor/result.html", {"session": session, "report": report, "notices": notices}
-        )
+        response = render(request, "proctor/result.html", {"session": session, "report": report})
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response

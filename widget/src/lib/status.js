@@ -84,6 +84,26 @@ export function describeConnection({ online, queued }) {
 }
 
 /**
+ * The receipt's coverage line, review note and empty-deductions line. The server words coverage, review reasons
+ * and notices (one vocabulary, in Python); this only picks what to show and its tone.
+ * @param {{penalties?: Array<object>, coverage?: {summary?: string} | null, needs_review?: boolean,
+ *   review_reasons?: string[]}} report
+ * @returns {{coverage: string | null, reasons: string[], noDeductions: string, tone: Tone}}
+ */
+export function describeCoverage(report) {
+  const summary = report?.coverage?.summary;
+  const review = Boolean(report?.needs_review);
+  return {
+    coverage: summary ? `Monitoring coverage: ${summary}.` : null,
+    reasons: review ? [...(report.review_reasons ?? [])] : [],
+    noDeductions: review
+      ? "No deductions, but the session could not be watched enough: a person will review it."
+      : "No deductions: nothing was recorded against you.",
+    tone: review ? "warn" : "ok",
+  };
+}
+
+/**
  * The risk band as words (the receipt shows it next to its colour).
  * @param {string} band `green`, `yellow` or `red`
  * @returns {StatusView}

@@ -1,19 +1,23 @@
 /**
- * The score receipt: score, risk band in words and colour, and every deduction with its reason and rule.
+ * The score receipt: score, risk band in words and colour, monitoring coverage and any reason for review, every
+ * deduction with its reason and rule, and every notice in words.
  *
  * @module ui/receipt
  */
 
-import { codeLabel, describeBand } from "../lib/status.js";
+import { codeLabel, describeBand, describeCoverage } from "../lib/status.js";
 import { h } from "./dom.js";
 
 /**
- * @param {{score: number, risk_level: string, penalties: Array<{code: string, points: number, rule?: string, reason?: string}>}} report
+ * @param {{score: number, risk_level: string, penalties: Array<{code: string, points: number, rule?: string, reason?: string}>,
+ *   coverage?: {summary?: string} | null, needs_review?: boolean, review_reasons?: string[], notices?: string[]}} report
  * @param {{resultUrl?: string}} [options]
  * @returns {HTMLElement}
  */
 export function receiptPanel(report, { resultUrl } = {}) {
   const band = describeBand(report.risk_level);
+  const watched = describeCoverage(report);
+  const notices = report.notices ?? [];
   const penalties = report.penalties ?? [];
   const deducted = penalties.reduce((sum, penalty) => sum + Number(penalty.points || 0), 0);
   const number = (value) => String(Math.round(Number(value) * 100) / 100);
@@ -37,6 +41,17 @@ export function receiptPanel(report, { resultUrl } = {}) {
       h("span", { class: "pw-icon", "aria-hidden": "true" }, band.icon),
       ` Risk band: ${band.text}`,
     ),
+    watched.coverage
+      ? h("p", { class: `pw-coverage pw-tone-${watched.tone}`, "data-pw": "coverage" }, watched.coverage)
+      : null,
+    watched.reasons.length
+      ? h(
+          "div",
+          { class: "pw-review", role: "note", "data-pw": "review" },
+          h("p", null, h("strong", null, "Marked for review by a person:")),
+          h("ul", null, ...watched.reasons.map((reason) => h("li", null, reason))),
+        )
+      : null,
     penalties.length
       ? h(
           "table",
@@ -69,7 +84,15 @@ export function receiptPanel(report, { resultUrl } = {}) {
             ),
           ),
         )
-      : h("p", null, "No deductions: nothing was recorded against you."),
+      : h("p", null, watched.noDeductions),
+    notices.length
+      ? h(
+          "div",
+          { class: "pw-notices", "data-pw": "notices" },
+          h("h3", null, "Notices (no points)"),
+          h("ul", null, ...notices.map((notice) => h("li", null, notice))),
+        )
+      : null,
     resultUrl ? h("p", null, h("a", { href: resultUrl, class: "pw-button" }, "Continue")) : null,
   );
 }

@@ -15,7 +15,7 @@ from proctor_core.service.rest_api.v1.parsers import JPEGParser
 from proctor_core.service.schemas import AudioIn, EventIn, FrameIn, FrameQuery, FrameResult, ObservationResult
 from proctor_core.types import AudioSample, ObservationKind, PageEvent
 
-OBSERVATION_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
+OBSERVATION_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 class FramesView(SessionView):

@@ -35,13 +35,14 @@ class SessionCreateView(ApiView):
 
 
 class SessionDetailView(ReadableSessionView):
-    """State of a session: active or ended, counts per violation code, and the score once ended."""
+    """State of a session: active or ended, counts per violation code, coverage, and the score once ended."""
 
     @extend_schema(responses={200: SessionDetail, **error_responses(401, 403, 404)})
     def get(self, request, session_id: UUID) -> Response:
         session = self.get_session(request, session_id)
         counts = dict(session.violations.values_list("code").annotate(n=Count("id")).order_by("code"))
         report = None if session.active else api.stored_report(session)
+        coverage = api.live_coverage(session) if report is None else report.coverage
         detail = SessionDetail(
             id=str(session.pk),
             exam=session.exam.slug,
@@ -54,6 +55,10 @@ class SessionDetailView(ReadableSessionView):
             score=report.score if report else None,
             risk_level=report.risk_level if report else None,
             penalties=report.to_json()["penalties"] if report else None,
+            coverage=coverage.to_json() if coverage else None,
+            needs_review=report.needs_review if report else None,
+            review_reasons=list(report.review_reasons) if report else None,
+            notices=list(report.notices) if report else None,
         )
         return Response(detail.model_dump(mode="json"))
 
