@@ -85,7 +85,7 @@ def bombs() -> dict[str, bytes]:
 
 
 def start_service(folder: Path, port: int) -> subprocess.Popen:
-    """``proctor serve`` with one worker on 127.0.0.1:port, a fresh SQLite database in ``folder`` and the demo exams."""
+    """``proctor serve --web-only`` (gunicorn alone) with one worker on 127.0.0.1:port, a fresh SQLite database in ``folder`` and the demo exams."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "proctor_core.service.settings",
@@ -101,7 +101,7 @@ def start_service(folder: Path, port: int) -> subprocess.Popen:
         subprocess.run([*cli, *command], env=env, cwd=folder, check=True, capture_output=True, timeout=180)
     log = (folder / "service.log").open("w")
     return subprocess.Popen(
-        [*cli, "serve", "--access-logfile", "/dev/null"], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT
+        [*cli, "serve", "--web-only", "--access-logfile", "/dev/null"], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT
     )
 
 

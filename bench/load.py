@@ -111,7 +111,7 @@ class Server:
         proctor = [sys.executable, "-m", "proctor_core.service.cli"]
         for command in (["migrate", "-v", "0"], ["demo"]):
             subprocess.run(proctor + command, env=self.env, check=True, stdout=subprocess.DEVNULL, timeout=300)
-        serve = ["serve", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null", *self.gunicorn_args]
+        serve = ["serve", "--web-only", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null", *self.gunicorn_args]
         self.process = subprocess.Popen(proctor + serve, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

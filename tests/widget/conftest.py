@@ -73,7 +73,7 @@ def service(tmp_path_factory, embedder, need) -> Iterator[Service]:
     env.update(PROCTOR_BIND=f"127.0.0.1:{port}", PROCTOR_WORKERS="3")
     with log.open("w") as out:
         process = subprocess.Popen(
-            [*cli, "serve", "--access-logfile", "/dev/null"], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT
+            [*cli, "serve", "--web-only", "--access-logfile", "/dev/null"], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT
         )
     service = Service(base_url=f"http://127.0.0.1:{port}", log=log)
     try:
