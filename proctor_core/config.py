@@ -4,7 +4,8 @@ This is the pydantic edge for exam settings. Defaults come from each detector's 
 exam only states what it changes. :meth:`ExamConfig.from_preset` gives the two built-in presets:
 
 - ``interview``: the original interview monitor's table (DESIGN §5), silence penalised;
-- ``exam``: a written exam, where silence is normal: it is still recorded, as a microphone-health notice, for 0 points.
+- ``exam``: a written exam, where silence is normal: it is still recorded, as a microphone-health notice, for 0 points;
+  scored by the ``episode`` policy (one deduction per continuous absence or away episode).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class ExamConfig(BaseModel):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     keep_evidence: bool = Field(False, description="Keep a JPEG of the frame that caused a frame violation")
     evidence_retention_days: int = Field(30, ge=1, le=3650)
+    data_retention_days: int | None = Field(
+        None, ge=1, le=36500, description="Delete ended sessions, their violations and candidates after this"
+    )
 
     @classmethod
     def from_preset(cls, name: str) -> ExamConfig:
@@ -55,5 +59,7 @@ class ExamConfig(BaseModel):
         if name == "interview":
             return cls(preset="interview")
         if name == "exam":
-            return cls(preset="exam", detectors={"silence": DetectorSettings(points=0)})
+            return cls(
+                preset="exam", detectors={"silence": DetectorSettings(points=0)}, policy=PolicySettings(name="episode")
+            )
         raise ValueError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")
