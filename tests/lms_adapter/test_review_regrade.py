@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
 from django.core.management import call_command
+from lti_test_platform import INSTRUCTOR
 from test_grades import learner_session
 
+from lms_adapter.gradebook import RESULT_SCOPE, grade_status
 from lms_adapter.models import GradeOutbox
 from proctor_core.service import api
 from proctor_core.service.models import ViolationRecord
 from proctor_core.service.review.adjudication import adjudicate
+from proctor_core.service.review.models import Adjudication
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +57,48 @@ def test_confirming_changes_no_grade(platform, registration, client, clock):
     adjudicate(session.pk, ["v1"], "confirmed", "the camera was unplugged", "Instructor")
     assert GradeOutbox.objects.count() == rows
     assert len(platform.accepted_scores) == 1
+
+
+def _tab_switch_session(platform, client, clock):
+    session = learner_session(platform, client)
+    token = api.reissue_token(session)
+    clock.now += 3
+    client.post(f"/api/v1/sessions/{session.pk}/events", {"type": "tab_hidden"},
+                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    api.end_session(session)
+    call_command("deliver_grades")
+    return session
+
+
+def test_instructor_reviews_from_the_launch_without_cookies(platform, registration, client, clock):
+    """The instructor's launch links to the session page; a dismissal there reaches the gradebook once."""
+    session = _tab_switch_session(platform, client, clock)
+    review = platform.launch(client, sub="2", roles=INSTRUCTOR, lineitem=session.lti_attempt.resource_link.lineitem_url)
+    link = re.search(r'href="(/review/lti/[^"]+/sessions/[^"]+/)"', review.content.decode()).group(1)
+    page = client.get(link)  # the iframe client sends no cookie
+    html = page.content.decode()
+    assert page.status_code == 200 and "<strong>92</strong>" in html
+    assert "Gradebook: Delivered: the gradebook shows 92" in html
+    violation = session.violations.get(code="tab_switch")
+    answer = client.post(f"{link}decide", {"violation": violation.pk, "decision": "dismissed", "reason": "fire drill"})
+    assert answer.status_code == 302
+    call_command("deliver_grades")
+    assert [post.body["scoreGiven"] for post in platform.accepted_scores] == [92, 100]
+    html = client.get(link).content.decode()
+    assert "<strong>100</strong>" in html and "fire drill" in html
+    assert Adjudication.objects.get().reviewer.endswith("(LMS)")
+
+
+def test_teachers_override_is_reported_not_hidden(platform, registration, client, clock):
+    session = _tab_switch_session(platform, client, clock)
+    platform.overrides["7"] = 55
+    assert grade_status(session.pk).state == "overridden"
+    assert "shows 55, not the 92" in grade_status(session.pk).text
+    link = session.lti_attempt.resource_link
+    link.ags_scopes = [scope for scope in link.ags_scopes if not scope.endswith("result.readonly")]
+    link.save()
+    assert grade_status(session.pk).state == "unchecked"
+    platform.down = True
+    link.ags_scopes = link.ags_scopes + [RESULT_SCOPE]
+    link.save()
+    assert "could not be read back" in grade_status(session.pk).text
