@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 
@@ -11,9 +12,9 @@ from lti_test_platform import INSTRUCTOR
 from test_grades import learner_session
 
 from lms_adapter.gradebook import RESULT_SCOPE, grade_status
-from lms_adapter.models import GradeOutbox
+from lms_adapter.models import GradeOutbox, LearnerAttempt
 from proctor_core.service import api
-from proctor_core.service.models import ViolationRecord
+from proctor_core.service.models import ProctoringSession, ViolationRecord
 from proctor_core.service.review.adjudication import adjudicate
 from proctor_core.service.review.models import Adjudication
 
@@ -102,3 +103,15 @@ def test_teachers_override_is_reported_not_hidden(platform, registration, client
     link.ags_scopes = link.ags_scopes + [RESULT_SCOPE]
     link.save()
     assert "could not be read back" in grade_status(session.pk).text
+
+
+def test_erasure_by_lms_user_id(platform, registration, client, clock):
+    """Erasing Moodle user 7 removes their session, attempt and grade rows; user 8 keeps theirs."""
+    mine = _tab_switch_session(platform, client, clock)
+    theirs = learner_session(platform, client, sub="8")
+    out = io.StringIO()
+    call_command("erase_candidate", "--lms-user", "7", "--issuer", platform.issuer, stdout=out)
+    assert f"erased session {mine.pk}" in out.getvalue()
+    assert list(ProctoringSession.objects.values_list("pk", flat=True)) == [theirs.pk]
+    assert not GradeOutbox.objects.filter(attempt__user_id="7").exists()
+    assert LearnerAttempt.objects.filter(user_id="8").exists()
