@@ -19,6 +19,10 @@ SORTS = {
     "score": "score", "-score": "-score",
     "name": "candidate__name", "-name": "-candidate__name",
 }
+SORT_LABELS = {
+    "-started": "newest first", "started": "oldest first", "score": "lowest score", "-score": "highest score",
+    "name": "name A–Z", "-name": "name Z–A",
+}
 STATUSES = ("active", "ended")
 NEEDS_REVIEW = "a yellow or red session that no reviewer has adjudicated yet"
 

@@ -29,7 +29,7 @@ from proctor_core.service.review import export
 from proctor_core.service.review.access import Reviewer, reviewer_from_grant, reviewer_from_login
 from proctor_core.service.review.adjudication import adjudicate, current_decisions
 from proctor_core.service.review.gradebook import gradebook_status
-from proctor_core.service.review.listing import NEEDS_REVIEW, SORTS, BadFilter, list_sessions
+from proctor_core.service.review.listing import NEEDS_REVIEW, SORT_LABELS, BadFilter, list_sessions
 from proctor_core.service.review.timeline import build_timeline
 
 View = Callable[..., HttpResponse]
@@ -37,7 +37,8 @@ View = Callable[..., HttpResponse]
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # keeps the grant in the URL from other sites; "no-referrer" would
+    # make Chromium send "Origin: null" with the forms, which the CSRF check refuses
     return response
 
 
@@ -76,7 +77,7 @@ def _list_context(reviewer: Reviewer) -> dict[str, Any]:
                 for what in export.KINDS for fmt in export.FORMATS})
         for exam in reviewer.exams()
     ]
-    return {"reviewer": reviewer, "list_url": reviewer.url("list"), "exams": exams, "sorts": SORTS,
+    return {"reviewer": reviewer, "list_url": reviewer.url("list"), "exams": exams, "sorts": SORT_LABELS,
             "needs_review": NEEDS_REVIEW}
 
 
