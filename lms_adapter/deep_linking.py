@@ -32,9 +32,15 @@ class ExamRulesForm(forms.Form):
         initial=DEFAULT_PRESET,
         help_text="exam: silence is a microphone notice (0 points); interview: silence is penalised",
     )
-    policy = forms.ChoiceField(initial="flat", help_text="How violations become deductions")
+    policy = forms.ChoiceField(
+        initial=ExamConfig.from_preset(DEFAULT_PRESET).policy.name,
+        help_text="How violations become deductions (episode: once per continuous absence or away episode)",
+    )
     keep_evidence = forms.BooleanField(required=False, help_text="Keep the frame that caused a camera violation")
     evidence_retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30)
+    data_retention_days = forms.IntegerField(
+        min_value=1, max_value=36500, required=False, help_text="Delete sessions this long after they end (blank: keep)"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +93,7 @@ class ExamRulesForm(forms.Form):
                 "policy": {"name": data["policy"]},
                 "keep_evidence": data["keep_evidence"],
                 "evidence_retention_days": data["evidence_retention_days"],
+                "data_retention_days": data.get("data_retention_days"),
             }
         )
         return api.validated_config(config)

@@ -62,6 +62,7 @@ def test_session_page_shows_timeline_and_dismissal_rescores(ended, clock):
     assert "<strong>85</strong>" in html and "alice" in html and "lamp" in html and "80 → 85" in html
     receipt = Client().get(re.search(r'href="([^"]+)">candidate', html).group(1).replace("&amp;", "&"))
     assert receipt.status_code == 200 and "<strong>85</strong>" in receipt.content.decode()
+    assert "A reviewer dismissed 1 recorded violation: this is the reviewed score." in receipt.content.decode()
 
 
 def test_decision_without_csrf_or_reason_changes_nothing(ended):
@@ -113,6 +114,10 @@ def test_list_filters_sort_and_reject_bad_values(ended, open_session):
     assert "Ada Lovelace" in html and "Bob Builder" not in html
     html = client.get("/review/", {"status": "active", "sort": "name"}).content.decode()
     assert "Bob Builder" in html and "Ada Lovelace" not in html
+    assert 'href="?status=active&amp;sort=-name">Candidate' in html, "the sorted column's link reverses it"
+    names = re.findall(r'<a href="/review/sessions/[^"]+/">([^<]+)</a>', client.get("/review/", {"sort": "-name"})
+                       .content.decode())
+    assert names == ["Bob Builder", "Ada Lovelace"]
     for bad in ({"band": "purple"}, {"from": "yesterday"}, {"sort": "password"}, {"page": "-1"}):
         answer = client.get("/review/", bad)
         assert answer.status_code == 400 and 'role="alert"' in answer.content.decode()

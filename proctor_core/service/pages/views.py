@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from proctor_core.service import api
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
+from proctor_core.service.review.adjudication import current_decisions
 from proctor_core.service.schemas import SessionCreate
 from proctor_core.service.tokens import check_result_key
 
@@ -59,8 +60,10 @@ class ResultView(View):
             raise Http404("no such result")
         report = None if session.active else api.stored_report(session)
         notices = session.violations.filter(notice=True).defer("evidence_jpeg")
+        dismissed = list(current_decisions(session).values()).count("dismissed")
         response = render(
-            request, "proctor/result.html", {"session": session, "report": report, "notices": notices}
+            request, "proctor/result.html",
+            {"session": session, "report": report, "notices": notices, "dismissed": dismissed},
         )
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"

@@ -92,7 +92,12 @@ def session_list(request: HttpRequest, reviewer: Reviewer) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     rows = [(session, reviewer.url("session", session.pk)) for session in listing.page]
-    context.update(listing=listing, rows=rows, query=query.urlencode())
+    sort_links = {}
+    for key in ("name", "started", "score"):
+        ordered = query.copy()
+        ordered["sort"] = f"-{key}" if listing.sort == key else key
+        sort_links[key] = f"?{ordered.urlencode()}"
+    context.update(listing=listing, rows=rows, query=query.urlencode(), sort_links=sort_links)
     return render(request, "proctor_review/list.html", context)
 
 
