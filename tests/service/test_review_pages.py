@@ -12,7 +12,7 @@ from django.core import signing
 from django.test import Client
 from test_review_adjudication import absent_session
 
-from proctor_core.service.models import ProctoringSession
+from proctor_core.service.models import ProctoringSession, ViolationRecord
 from proctor_core.service.review.access import issue_grant
 from proctor_core.service.review.models import Adjudication
 
@@ -135,3 +135,20 @@ def test_exports(ended, exams):
     assert [v["points"] for v in violations] == [5, 5, 5, 5]
     assert client.get("/review/export/sessions.csv", {"exam": "nope"}).status_code == 400
     assert client.get("/review/export/secrets.csv", {"exam": "interview"}).status_code == 404
+
+
+def test_evidence_pictures_are_shown_to_reviewers_of_that_exam_only(open_session, clock, no_face_jpeg, exams):
+    session, _ = absent_session(open_session, clock, no_face_jpeg, exam="evidence")
+    violation = session.violations.first()
+    client = staff_client()
+    html = client.get(f"/review/sessions/{session.pk}/").content.decode()
+    url = f"/review/sessions/{session.pk}/evidence/{violation.pk}.jpg"
+    assert f'src="{url}"' in html
+    picture = client.get(url)
+    assert picture.status_code == 200 and picture["Content-Type"] == "image/jpeg"
+    assert bytes(picture.content[:2]) == b"\xff\xd8"
+    other_exam = issue_grant(exams["interview"], "Prof. Grace")
+    assert Client().get(f"/review/lti/{other_exam}/sessions/{session.pk}/evidence/{violation.pk}.jpg").status_code == 404
+    assert client.get(f"/review/sessions/{session.pk}/evidence/nope.jpg").status_code == 404
+    ViolationRecord.objects.filter(pk=violation.pk).update(evidence_jpeg=None)  # purged
+    assert client.get(url).status_code == 404
