@@ -152,3 +152,30 @@ def test_evidence_pictures_are_shown_to_reviewers_of_that_exam_only(open_session
     assert client.get(f"/review/sessions/{session.pk}/evidence/nope.jpg").status_code == 404
     ViolationRecord.objects.filter(pk=violation.pk).update(evidence_jpeg=None)  # purged
     assert client.get(url).status_code == 404
+
+
+def test_whole_episode_dismissed_at_once(ended):
+    client = staff_client()
+    url = f"/review/sessions/{ended.pk}/"
+    html = client.get(url).content.decode()
+    assert "face_missing: 4 detections over" in html
+    ids = list(ended.violations.values_list("pk", flat=True))
+    answer = client.post(f"{url}decide", {"violation": ids, "decision": "dismissed", "reason": "webcam cover slipped",
+                                          "csrfmiddlewaretoken": _csrf(client, url)})
+    assert answer.status_code == 302
+    assert ProctoringSession.objects.get(pk=ended.pk).score == 100
+    assert Adjudication.objects.filter(decision="dismissed").count() == 4
+
+
+def test_running_session_page_has_no_decision_forms(open_session, clock, no_face_jpeg):
+    session, _ = absent_session(open_session, clock, no_face_jpeg, end=False)
+    html = staff_client().get(f"/review/sessions/{session.pk}/").content.decode()
+    assert "Still running: no score yet." in html and 'class="decide"' not in html
+    assert html.count('class="mark mark-pending"') == 4
+
+
+def test_lti_export_is_scoped_to_the_grants_exam(ended, exams):
+    grant = issue_grant(exams["interview"], "Prof. Grace")
+    rows = Client().get(f"/review/lti/{grant}/export/sessions.json", {"exam": "interview"}).json()
+    assert [row["session_id"] for row in rows] == [str(ended.pk)]
+    assert Client().get(f"/review/lti/{grant}/export/sessions.json", {"exam": "exam"}).status_code == 400
