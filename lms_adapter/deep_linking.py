@@ -37,7 +37,10 @@ class ExamRulesForm(forms.Form):
         help_text="exam: silence is a microphone notice (0 points; give it points to penalise it); "
         "interview: silence is penalised",
     )
-    policy = forms.ChoiceField(initial="flat", help_text="How violations become deductions")
+    policy = forms.ChoiceField(
+        initial=ExamConfig.from_preset(DEFAULT_PRESET).policy.name,
+        help_text="How violations become deductions (episode: once per continuous absence or away episode)",
+    )
     keep_evidence = forms.BooleanField(required=False, help_text="Keep the frame that caused a camera violation")
     evidence_retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30)
     exam_url = forms.CharField(
@@ -51,6 +54,9 @@ class ExamRulesForm(forms.Form):
         required=False,
         label="Add it anyway",
         help_text="The exam site may allow framing to logged-in visitors only; check it with a test student.",
+    )
+    data_retention_days = forms.IntegerField(
+        min_value=1, max_value=36500, required=False, help_text="Delete sessions this long after they end (blank: keep)"
     )
 
     def __init__(self, *args: Any, tool_origin: str | None = None, **kwargs: Any) -> None:
@@ -131,6 +137,7 @@ class ExamRulesForm(forms.Form):
                 "keep_evidence": data["keep_evidence"],
                 "evidence_retention_days": data["evidence_retention_days"],
                 "exam_url": data.get("exam_url"),
+                "data_retention_days": data.get("data_retention_days"),
             }
         )
         return api.validated_config(config)

@@ -6,13 +6,15 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from lms_adapter.models import ResourceLink
 from proctor_core.service.models import ViolationRecord
+from proctor_core.service.review.access import issue_grant
 
 
-def review_context(resource_link: ResourceLink) -> dict[str, Any]:
-    """Template context of ``lms_adapter/review.html``."""
+def review_context(resource_link: ResourceLink, instructor: str = "") -> dict[str, Any]:
+    """Template context of ``lms_adapter/review.html``; ``workspace`` is the reviewer area, granted by this launch."""
     attempts = list(
         resource_link.attempts.select_related("session__candidate")
         .prefetch_related(
@@ -24,6 +26,7 @@ def review_context(resource_link: ResourceLink) -> dict[str, Any]:
     bands = Counter(attempt.session.risk_level for attempt in attempts if not attempt.session.active)
     return {
         "resource_link": resource_link,
+        "workspace": reverse("proctor_review:lti-list", args=[issue_grant(resource_link.exam, instructor)]),
         "config": resource_link.exam.exam_config(),
         "attempts": attempts,
         "active": sum(attempt.session.active for attempt in attempts),

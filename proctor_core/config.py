@@ -5,7 +5,8 @@ exam only states what it changes. :meth:`ExamConfig.from_preset` gives the two b
 
 - ``interview``: the original interview monitor's table (DESIGN §5), silence penalised;
 - ``exam``: a written exam, where silence is normal: it is recorded as a microphone-health notice (0 points)
-  everywhere: stored, shown by the widget and listed on the receipt as a notice.
+  everywhere: stored, shown by the widget and listed on the receipt as a notice; scored by the ``episode`` policy
+  (one deduction per continuous absence or away episode).
 
 Whether a detector's records are violations or notices is the exam's decision (``notice``); a notice never costs
 points. The ``coverage`` rule decides what too little monitoring means: by default a session whose camera
@@ -110,6 +111,9 @@ class ExamConfig(BaseModel):
         if isinstance(silence, dict) and silence.get("points") == 0 and silence.get("notice") is None:
             return {**data, "detectors": {**data["detectors"], "silence": {**silence, "notice": True}}}
         return data
+    data_retention_days: int | None = Field(
+        None, ge=1, le=36500, description="Delete ended sessions, their violations and candidates after this"
+    )
 
     @classmethod
     def from_preset(cls, name: str) -> ExamConfig:
@@ -117,5 +121,7 @@ class ExamConfig(BaseModel):
         if name == "interview":
             return cls(preset="interview")
         if name == "exam":
-            return cls(preset="exam", detectors={"silence": DetectorSettings(notice=True)})
+            return cls(
+                preset="exam", detectors={"silence": DetectorSettings(notice=True)}, policy=PolicySettings(name="episode")
+            )
         raise ValueError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")

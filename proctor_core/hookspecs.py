@@ -115,7 +115,8 @@ def proctor_violation_recorded(violation: Violation, session: SessionInfo) -> No
 
 @hookspec
 def proctor_session_scored(report: ScoreReport, session: SessionInfo) -> None:
-    """Called once when a session has been scored, inside the transaction that saved the score.
+    """Called when a session has been scored, inside the transaction that saved the score; called again with the
+    new report each time a reviewer's decision re-scores the session (the latest report is the session's result).
 
     The LTI adapter implements it to queue the grade for the LMS gradebook.
 

@@ -79,7 +79,8 @@ def launch(request: HttpRequest) -> HttpResponse:
     registration = tool.tool_conf().get_lti_tool(message.get_iss(), message.get_client_id())
     resource_link = bind_resource_link(registration, claims)
     if role is LaunchRole.INSTRUCTOR:
-        return render(request, "lms_adapter/review.html", review_context(resource_link))
+        instructor = claims.get("name") or claims.get("sub", "")
+        return render(request, "lms_adapter/review.html", review_context(resource_link, instructor))
     if role is LaunchRole.LEARNER:
         session, token = learner_session(resource_link, claims)
         if token is None:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "proctor_core.service",
+    "proctor_core.service.review",
     "lms_adapter.apps.ToolConfigAppConfig",
     "lms_adapter",
 ]

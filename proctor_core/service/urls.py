@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("proctor_core.service.pages.urls")),
     path("api/v1/", include("proctor_core.service.rest_api.v1.urls")),
     path("admin/", admin.site.urls),
+    path("review/", include("proctor_core.service.review.urls")),
     path("lti/", include("lms_adapter.urls")),
     # operations: load-balancer and monitoring checks, Prometheus scrapes (docs/operations.md)
     path("health/live", health.live, name="health-live"),

@@ -68,11 +68,14 @@ class FakePlatform:
     score_posts: list[ScorePost] = field(default_factory=list)
     assertions: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[dict[str, Any]] = field(default_factory=list)
+    overrides: dict[str, float] = field(default_factory=dict)
+    """A teacher's gradebook override: the grade the results service shows for a user, whatever the tool sent."""
 
     def __post_init__(self) -> None:
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._tokens: set[str] = set()
         self._stored: dict[tuple[str, str], int] = {}
+        self._results: dict[str, dict[str, dict[str, Any]]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
@@ -258,7 +261,17 @@ class FakePlatform:
         if seconds <= self._stored.get((lineitem, body["userId"]), -1):
             return 409
         self._stored[(lineitem, body["userId"])] = seconds
+        self._results.setdefault(lineitem, {})[body["userId"]] = body
         return 200
+
+    def _results_of(self, url: str) -> list[dict[str, Any]]:
+        """AGS results of a line item: each user's latest score, or the teacher's override."""
+        scores = self._results.get(url.replace("/lineitem/results?", "/lineitem?"), {})
+        return [
+            {"userId": user, "resultScore": self.overrides.get(user, body["scoreGiven"]),
+             "resultMaximum": body["scoreMaximum"]}
+            for user, body in scores.items()
+        ]
 
 
 def _handler_for(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
@@ -291,6 +304,11 @@ def _handler_for(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
                 if not self._registration_token_ok():
                     return self._reply(401, {"error": "invalid registration token"})
                 return self._reply(200, platform._openid_configuration())
+            if path.endswith("/lineitem/results"):
+                if not self._authorized():
+                    return self._reply(401, {"error": "no access token"})
+                return self._reply(200, platform._results_of(platform.base + self.path),
+                                   "application/vnd.ims.lis.v2.resultcontainer+json")
             if path.endswith("/lineitem"):
                 if not self._authorized():
                     return self._reply(401, {"error": "no access token"})

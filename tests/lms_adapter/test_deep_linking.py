@@ -51,6 +51,7 @@ def test_round_trip(platform, registration, client):
     form_page = platform.launch(client, sub="2", roles=INSTRUCTOR, deep_linking=True)
     assert form_page.status_code == 200
     assert form_page.context["form"]["title"].value() == "Midterm"
+    assert form_page.context["form"]["policy"].value() == "episode", "the exam preset's policy is offered first"
     shown = {detector["code"]: detector for detector in form_page.context["form"].detectors}
     assert shown.keys() == set(service_config().plugins.detectors)
     assert shown["tab_switch"]["description"] and len(shown["tab_switch"]["rules"]) == 3
@@ -67,6 +68,7 @@ def test_round_trip(platform, registration, client):
             monitoring_gap__enabled=None,
             keep_evidence="on",
             evidence_retention_days="14",
+            data_retention_days="90",
         ),
     )
     message = answer_jwt(platform, response)
@@ -90,7 +92,7 @@ def test_round_trip(platform, registration, client):
     assert config.detectors["monitoring_gap"].enabled is False
     silence = config.detectors["silence"]
     assert (silence.notice, silence.points) == (True, None)  # the preset's notice, kept because the field was blank
-    assert (config.keep_evidence, config.evidence_retention_days) == (True, 14)
+    assert (config.keep_evidence, config.evidence_retention_days, config.data_retention_days) == (True, 14, 90)
 
     learner = platform.launch(client, sub="7", roles=LEARNER, custom=item["custom"])
     assert learner.status_code == 200

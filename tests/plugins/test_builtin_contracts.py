@@ -60,3 +60,7 @@ class TestFlatPolicy(PolicyContract):
 
 class TestCappedPolicy(PolicyContract):
     plugin, name = proctor_builtin_policies, "capped"
+
+
+class TestEpisodePolicy(PolicyContract):
+    plugin, name = proctor_builtin_policies, "episode"

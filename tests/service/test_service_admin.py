@@ -61,3 +61,15 @@ def test_end_and_score_action(admin_client, opened):
     session = ProctoringSession.objects.get(pk=opened.id)
     assert (session.active, session.score, session.risk_level) == (False, 92, "yellow")  # no frames: for review
     assert session.review_reasons
+
+
+def test_session_page_is_readable(admin_client, opened, clock):
+    """Penalties as a table, times to the second, and a link to the reviewer area; no JSON blob of penalties."""
+    opened.post("/events", {"type": "tab_hidden"})
+    opened.post("/end")
+    html = admin_client.get(f"/admin/proctor/proctoringsession/{opened.id}/change/").content.decode()
+    assert "<td>tab_switch</td><td>−8</td>" in html and "<strong>92</strong> / 100 (yellow)" in html
+    assert "2023-11-14 22:13:20 UTC" in html and f"/review/sessions/{opened.id}/" in html
+    assert '"violation_id"' not in html
+    listing = admin_client.get("/admin/proctor/violationrecord/").content.decode()
+    assert "22:13:20 UTC" in listing

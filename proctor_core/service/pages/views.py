@@ -18,6 +18,7 @@ from proctor_core.service import api
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
 from proctor_core.service.pages.wrapper import exam_address_refusal, exam_unavailable, monitoring_page
+from proctor_core.service.review.adjudication import current_decisions
 from proctor_core.service.schemas import SessionCreate
 from proctor_core.service.tokens import check_result_key
 
@@ -61,7 +62,10 @@ class ResultView(View):
         if session is None:
             raise Http404("no such result")
         report = None if session.active else api.stored_report(session)
-        response = render(request, "proctor/result.html", {"session": session, "report": report})
+        dismissed = list(current_decisions(session).values()).count("dismissed")
+        response = render(
+            request, "proctor/result.html", {"session": session, "report": report, "dismissed": dismissed}
+        )
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response

@@ -2,7 +2,7 @@
 
 Every job is an ordinary management command, run at its own interval from ``PROCTOR_OPS`` (docs/operations.md):
 grade sweep (``deliver_grades``: retries and lost tasks), ``end_idle_sessions``, ``purge_evidence``,
-``prune_db_task_results`` and the worker heartbeat. A job that fails is logged and tried again at its next turn;
+``purge_expired_sessions``, ``prune_db_task_results`` and the worker heartbeat. A job that fails is logged and tried again at its next turn;
 it never stops the others. Several of these processes may run (one per machine): every job is safe to run twice.
 ``--once`` runs each job once and exits, for cron.
 """
@@ -62,12 +62,16 @@ def jobs() -> list[Job]:
         Job("grades", ops["GRADE_SWEEP_S"], _command("deliver_grades")),
         Job("idle", ops["IDLE_SWEEP_S"], _command("end_idle_sessions", idle_minutes=ops["IDLE_MINUTES"])),
         Job("purge", ops["PURGE_EVERY_S"], _command("purge_evidence")),
+        Job("retention", ops["PURGE_EVERY_S"], _command("purge_expired_sessions")),
         Job("prune", ops["PRUNE_EVERY_S"], _command("prune_db_task_results", min_age_days=ops["TASK_RESULT_DAYS"])),
     ]
 
 
 class Command(BaseCommand):
-    help = "Run the recurring jobs (grade sweep, idle sessions, evidence purge, task pruning, worker heartbeat)."
+    help = (
+        "Run the recurring jobs (grade sweep, idle sessions, evidence and session retention, task pruning, "
+        "worker heartbeat)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="Run every job once, then exit.")
