@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from proctor_core.imaging import MAX_IMAGE_BYTES
 
@@ -28,8 +29,23 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("PROCTOR_DATA_DIR", "data")).resolve()
 
 DEBUG = _env_bool("PROCTOR_DEBUG")
-SECRET_KEY = os.environ.get("PROCTOR_SECRET_KEY") or "django-insecure-development-key-set-PROCTOR_SECRET_KEY"
 ALLOWED_HOSTS = _env_list("PROCTOR_ALLOWED_HOSTS", "127.0.0.1 localhost")
+HTTPS = _env_bool("PROCTOR_HTTPS")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+PRODUCTION = HTTPS or not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS
+"""HTTPS, or a host name other than this machine's loopback: the service is reachable by others."""
+
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-set-PROCTOR_SECRET_KEY"
+SECRET_KEY = os.environ.get("PROCTOR_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if PRODUCTION:
+        # The key signs admin sessions, result-page keys and registration links: a public default forges them all.
+        raise ImproperlyConfigured(
+            "PROCTOR_SECRET_KEY is not set, and the service is reachable by others (PROCTOR_HTTPS or "
+            f"PROCTOR_ALLOWED_HOSTS={' '.join(ALLOWED_HOSTS)}): refusing to start with the public development key. "
+            "Set PROCTOR_SECRET_KEY to 50+ random characters."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 CSRF_TRUSTED_ORIGINS = _env_list("PROCTOR_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -133,15 +149,15 @@ X_FRAME_OPTIONS = "DENY"
 FRAME_ANCESTORS = _env_list("PROCTOR_FRAME_ANCESTORS")
 """Origins allowed to frame the tool (the LMS); every page outside the admin carries CSP frame-ancestors."""
 
-HTTPS = _env_bool("PROCTOR_HTTPS")
 if HTTPS:
     SECURE_SSL_REDIRECT = _env_bool("PROCTOR_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("PROCTOR_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("PROCTOR_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _env_bool("PROCTOR_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    # Inside an LMS iframe the tool is a third party: its cookies must be SameSite=None; Secure.
-    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
+# Only the admin sets cookies (session, CSRF), and it is never framed: Lax keeps them off cross-site requests. The
+# LTI endpoints need no cookie at all (state, nonce and launch data are kept server-side), so none is SameSite=None.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 if _env_bool("PROCTOR_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
