@@ -4,10 +4,16 @@ Inside Moodle's or Canvas's iframe the tool is a third-party site: its cookies a
 checks the OIDC ``state`` against a cookie; here the login stores ``state -> nonce`` server-side instead, and a
 launch must present that state with an id_token carrying exactly that nonce. The state is used once: it is deleted
 only after every other check passed, so a replayed launch, or a second token minted with an old nonce, is refused.
+
+Before its signature is checked, an id_token is refused with a reason that says what is wrong when its algorithm is
+not one LTI allows (``none``, HMAC), when it has several audiences without an ``azp`` naming this tool's client id
+(OpenID Connect Core 3.1.3.7), when a text claim holds a NUL character, or when a time claim is not a finite
+number before year 10000.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +28,10 @@ from lms_adapter.conf import lti_setting
 from proctor_core import __version__
 
 STATE_KEY = "lti1p3-login-state-{}"
+ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
+"""LTI 1.3 (IMS Security Framework 5.1.3) signs with RSA; ``none`` and shared-secret algorithms are refused."""
+TIME_CLAIMS = ("exp", "iat", "nbf")
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 class HttpSession(requests.Session):
@@ -80,6 +90,23 @@ class ProctorMessageLaunch(DjangoMessageLaunch):
             raise LtiException("unknown, expired or already used login state")
         return self
 
+    def validate_jwt_format(self) -> ProctorMessageLaunch:
+        super().validate_jwt_format()
+        alg = self._jwt["header"].get("alg") if isinstance(self._jwt["header"], dict) else None
+        if alg not in ALLOWED_ALGORITHMS:
+            shown = repr(alg)[:40]
+            raise LtiException(f"the id_token's algorithm {shown} is not allowed (only {', '.join(ALLOWED_ALGORITHMS)})")
+        body = self._jwt["body"]
+        if not isinstance(body, dict):
+            raise LtiException("the id_token's body is not a JSON object")
+        _check_claims(body)
+        return self
+
+    def get_client_id(self) -> str:
+        """The authorized party (``azp``) when the token names one, else its audience (checked by the format)."""
+        azp = self._get_jwt_body().get("azp")
+        return str(azp) if azp else super().get_client_id()
+
     def validate_nonce(self) -> ProctorMessageLaunch:
         if self._get_jwt_body().get("nonce") != self._expected_nonce:
             raise LtiException("the id_token's nonce was not issued for this login")
@@ -89,6 +116,38 @@ class ProctorMessageLaunch(DjangoMessageLaunch):
         if not _state_cache().delete(STATE_KEY.format(self._get_request_param("state"))):
             raise LtiException("this launch was already used")
         return super().save_launch_data()
+
+
+def _check_claims(body: dict[str, Any]) -> None:
+    """:raises LtiException: audience, NUL characters or times that no valid launch has (see the module docstring)."""
+    aud = body.get("aud")
+    audiences = aud if isinstance(aud, list) else [aud]
+    if not audiences or not all(isinstance(item, str) and item for item in audiences):
+        raise LtiException("the id_token's aud is not a client id or a list of them")
+    azp = body.get("azp")
+    if len(audiences) > 1 and not azp:
+        raise LtiException("the id_token has several audiences and no azp (authorized party) naming this tool")
+    if azp is not None and azp not in audiences:
+        raise LtiException("the id_token's azp (authorized party) is not one of its audiences")
+    for name in TIME_CLAIMS:
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise LtiException(f"the id_token's {name} is not a finite number")
+        if not 0 <= value <= MAX_TIMESTAMP:
+            raise LtiException(f"the id_token's {name} is not a time before year 10000")
+    pending: list[Any] = [body]  # a loop, not recursion: the body may nest as deep as the JSON decoder allowed
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise LtiException("the id_token contains a NUL character")
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 def oidc_login(request: HttpRequest) -> ProctorOIDCLogin:
