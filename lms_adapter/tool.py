@@ -1,4 +1,4 @@
-"""pylti1p3 wired for an LMS iframe: registrations from the database, launch state in the cache, no cookies.
+"""pylti1p3 wired for an LMS iframe: registrations from the database, launch state in a table, no cookies.
 
 Inside Moodle's or Canvas's iframe the tool is a third-party site: its cookies are neither stored nor sent. pylti1p3
 checks the OIDC ``state`` against a cookie; here the login stores ``state -> nonce`` server-side instead, and a
@@ -13,19 +13,22 @@ number before year 10000.
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
-from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoDbToolConf, DjangoMessageLaunch, DjangoOIDCLogin
+from pylti1p3.contrib.django import DjangoDbToolConf, DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.redirect import DjangoRedirect
 from pylti1p3.exception import LtiException
 
 from lms_adapter.conf import lti_setting
+from lms_adapter.storage import DatabaseLaunchStorage, sweep
 from proctor_core import __version__
+
+logger = logging.getLogger(__name__)
 
 STATE_KEY = "lti1p3-login-state-{}"
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -46,24 +49,13 @@ class HttpSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-class CookielessCacheStorage(DjangoCacheDataStorage):
-    """pylti1p3's cache-backed launch data, keyed without a browser session cookie."""
-
-    def get_session_cookie_name(self) -> None:
-        return None
-
-
 def tool_conf() -> DjangoDbToolConf:
     """Registrations and tool keys from the database (``LtiTool``, ``LtiToolKey``); one per request."""
     return DjangoDbToolConf()
 
 
-def launch_storage() -> CookielessCacheStorage:
-    return CookielessCacheStorage(cache_name=lti_setting("CACHE"))
-
-
-def _state_cache() -> BaseCache:
-    return caches[lti_setting("CACHE")]
+def launch_storage() -> DatabaseLaunchStorage:
+    return DatabaseLaunchStorage()
 
 
 class ProctorOIDCLogin(DjangoOIDCLogin):
@@ -72,7 +64,8 @@ class ProctorOIDCLogin(DjangoOIDCLogin):
     def get_redirect(self, url: str) -> DjangoRedirect:
         query = parse_qs(urlsplit(url).query)
         state, nonce = query["state"][0], query["nonce"][0]
-        _state_cache().set(STATE_KEY.format(state), nonce, lti_setting("LOGIN_STATE_LIFETIME_S"))
+        sweep()
+        launch_storage().set_value(STATE_KEY.format(state), nonce, lti_setting("LOGIN_STATE_LIFETIME_S"))
         return super().get_redirect(url)
 
 
@@ -85,7 +78,7 @@ class ProctorMessageLaunch(DjangoMessageLaunch):
         state = self._get_request_param("state")
         if not state:
             raise LtiException("the launch carries no state")
-        self._expected_nonce = _state_cache().get(STATE_KEY.format(state))
+        self._expected_nonce = launch_storage().get_value(STATE_KEY.format(state))
         if self._expected_nonce is None:
             raise LtiException("unknown, expired or already used login state")
         return self
@@ -107,13 +100,21 @@ class ProctorMessageLaunch(DjangoMessageLaunch):
         azp = self._get_jwt_body().get("azp")
         return str(azp) if azp else super().get_client_id()
 
+    def fetch_public_key(self, key_set_url: str) -> Any:
+        """The platform's key set; what the platform answered goes to the log, never onto the refusal page."""
+        try:
+            return super().fetch_public_key(key_set_url)
+        except LtiException as exc:
+            logger.warning("key set of %s: %s", key_set_url, str(exc)[:500])
+            raise LtiException("the platform's key set could not be fetched or is not JSON") from exc
+
     def validate_nonce(self) -> ProctorMessageLaunch:
         if self._get_jwt_body().get("nonce") != self._expected_nonce:
             raise LtiException("the id_token's nonce was not issued for this login")
         return self
 
     def save_launch_data(self) -> ProctorMessageLaunch:
-        if not _state_cache().delete(STATE_KEY.format(self._get_request_param("state"))):
+        if not launch_storage().remove_value(STATE_KEY.format(self._get_request_param("state"))):
             raise LtiException("this launch was already used")
         return super().save_launch_data()
 
