@@ -88,7 +88,8 @@ class ProctorMessageLaunch(DjangoMessageLaunch):
         alg = self._jwt["header"].get("alg") if isinstance(self._jwt["header"], dict) else None
         if alg not in ALLOWED_ALGORITHMS:
             shown = repr(alg)[:40]
-            raise LtiException(f"the id_token's algorithm {shown} is not allowed (only {', '.join(ALLOWED_ALGORITHMS)})")
+            allowed = ", ".join(ALLOWED_ALGORITHMS)
+            raise LtiException(f"the id_token's algorithm {shown} is not allowed (only {allowed})")
         body = self._jwt["body"]
         if not isinstance(body, dict):
             raise LtiException("the id_token's body is not a JSON object")

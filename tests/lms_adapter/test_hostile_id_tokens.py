@@ -42,8 +42,10 @@ def test_alg_none_is_refused_as_a_disallowed_algorithm(platform, registration, c
 def test_hmac_signed_with_the_public_key_is_refused(platform, registration, client):
     """The classic confusion attack: HS256 keyed with the platform's public key."""
     auth = platform.login(client)
-    token = jwt.encode(platform.claims(nonce=auth.nonce), "public-key-bytes-of-32-characters", algorithm="HS256",
-                       headers={"kid": platform.kid})
+    token = jwt.encode(
+        platform.claims(nonce=auth.nonce), "public-key-bytes-of-32-characters", algorithm="HS256",
+        headers={"kid": platform.kid},
+    )
 
     refused(platform.post_launch(client, auth, token), "algorithm 'HS256' is not allowed")
 

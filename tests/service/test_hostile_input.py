@@ -87,7 +87,9 @@ def test_session_create_nested_deep_is_400(exams):
 
 
 @pytest.mark.parametrize("captured_at", ["1e300", "253402300800", "1e10000", "NaN", "Infinity", "-Infinity"])
-@pytest.mark.parametrize(("suffix", "body"), [("/events", '{"type": "tab_hidden", '), ("/audio", '{"is_silent": true, ')])
+@pytest.mark.parametrize(
+    ("suffix", "body"), [("/events", '{"type": "tab_hidden", '), ("/audio", '{"is_silent": true, ')]
+)
 def test_captured_at_out_of_range_is_400(opened, suffix, body, captured_at):
     """Year 10000, 1e300 and non-finite numbers (written as JavaScript would never send them, but a script can)."""
     before = counts()
