@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "drf_spectacular_sidecar",
+    "axes",
     "proctor_core.service",
     "lms_adapter.apps.ToolConfigAppConfig",
     "lms_adapter",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "proctor_core.service.middleware.FrameAncestorsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "proctor_core.service.urls"
@@ -125,8 +128,15 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared by every process (gunicorn workers, machines): the LTI login state lives here. `proctor migrate` creates it.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "proctor_cache"}}
+# Shared by every process (gunicorn workers, machines): the throttles' counts live here. `proctor migrate` creates it.
+# Room for one count per client of a busy day (Django's default of 300 would forget clients and so their counts).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "proctor_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 
 # -- static files: the admin's and the capture widget (widget/src served as /static/widget/) --------------------------
 STATIC_URL = "/static/"
@@ -158,9 +168,28 @@ if HTTPS:
 # Only the admin sets cookies (session, CSRF), and it is never framed: Lax keeps them off cross-site requests. The
 # LTI endpoints need no cookie at all (state, nonce and launch data are kept server-side), so none is SameSite=None.
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
-if _env_bool("PROCTOR_BEHIND_PROXY"):
+BEHIND_PROXY = _env_bool("PROCTOR_BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+# -- throttling (proctor_core/service/throttling.py) -------------------------------------------------------------------
+# Which address is the client: the connection's, or the one the last PROCTOR_PROXY_COUNT proxies appended to
+# X-Forwarded-For. Anything a client writes there itself is ignored, so it cannot buy a fresh allowance.
+PROXY_COUNT = int(os.environ.get("PROCTOR_PROXY_COUNT", "1")) if BEHIND_PROXY else 0
+SESSION_CREATE_RATE = os.environ.get("PROCTOR_SESSION_CREATE_RATE", "2000/hour")
+
+AUTHENTICATION_BACKENDS = [
+    "proctor_core.service.throttling.LoginFailureBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin logins (staff and reviewers): after AXES_FAILURE_LIMIT failures from one address, that address is refused
+# (429) for the cool-off time, even with the right password; a success resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("PROCTOR_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = float(os.environ.get("PROCTOR_LOGIN_COOLOFF_MINUTES", "30")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "proctor_core.service.throttling.client_ip"
 
 # -- REST API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -171,6 +200,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "proctor_core.service.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"session_create": SESSION_CREATE_RATE},
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -201,5 +232,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PROCTOR_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
