@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "proctor_core.service.middleware.FrameAncestorsMiddleware",
+    "proctor_core.service.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -157,7 +157,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 X_FRAME_OPTIONS = "DENY"
 FRAME_ANCESTORS = _env_list("PROCTOR_FRAME_ANCESTORS")
-"""Origins allowed to frame the tool (the LMS); every page outside the admin carries CSP frame-ancestors."""
+"""Origins allowed to frame the tool (the LMS): the frame-ancestors of every page's CSP outside the admin."""
 
 if HTTPS:
     SECURE_SSL_REDIRECT = _env_bool("PROCTOR_SSL_REDIRECT", True)
@@ -211,6 +211,9 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the pinned drf-spectacular-sidecar package, served by the service itself: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # -- background work (e.g. LMS grade retries): a database queue, run by `proctor db_worker` ----------------------------
