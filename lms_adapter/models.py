@@ -123,7 +123,8 @@ class RetiredToolKey(models.Model):
 
 
 class LaunchValue(models.Model):
-    """A value pylti1p3 keeps between login and launch (state, nonce, launch data, a platform's key set).
+    """A short-lived value of the tool: what pylti1p3 keeps between login and launch (state, nonce, launch data, a
+    platform's key set), and the claim of a Dynamic Registration link, which makes the link single-use.
 
     Its own table, with no entry cap: every pending login of a class that starts together is kept until it expires
     (see :mod:`lms_adapter.storage`).

@@ -152,7 +152,16 @@ def _check_claims(body: dict[str, Any]) -> None:
             pending.extend(item)
 
 
+def _refuse_nul(request: HttpRequest) -> None:
+    """:raises LtiException: a parameter holds a NUL character (PostgreSQL cannot even look it up)."""
+    for params in (request.GET, request.POST):
+        for key, values in params.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise LtiException("the request contains a NUL character")
+
+
 def oidc_login(request: HttpRequest) -> ProctorOIDCLogin:
+    _refuse_nul(request)
     storage = launch_storage()
     login = ProctorOIDCLogin(request, tool_conf(), launch_data_storage=storage)
     login.set_launch_data_storage(storage).set_launch_data_lifetime(lti_setting("LOGIN_STATE_LIFETIME_S"))
@@ -161,6 +170,7 @@ def oidc_login(request: HttpRequest) -> ProctorOIDCLogin:
 
 def message_launch(request: HttpRequest) -> ProctorMessageLaunch:
     """A launch to validate from the platform's form post (``id_token`` and ``state``)."""
+    _refuse_nul(request)
     storage = launch_storage()
     launch = ProctorMessageLaunch(request, tool_conf(), launch_data_storage=storage, requests_session=HttpSession())
     launch.set_public_key_caching(storage, cache_lifetime=lti_setting("KEY_SET_CACHE_S"))
@@ -172,6 +182,7 @@ def message_launch(request: HttpRequest) -> ProctorMessageLaunch:
 
 def restored_launch(request: HttpRequest, launch_id: str) -> ProctorMessageLaunch:
     """A launch validated earlier, by its id (raises ``LtiException`` when unknown or expired)."""
+    _refuse_nul(request)
     return ProctorMessageLaunch.from_cache(  # type: ignore[return-value]
         launch_id, request, tool_conf(), launch_data_storage=launch_storage(), requests_session=HttpSession()
     )

@@ -1,4 +1,10 @@
-"""Content Security Policy on every response, framing included.
+"""Request and response hygiene of every page: NUL characters refused in URLs, and the Content Security Policy.
+
+**NUL.** No URL of the service has a NUL character (``%00``) in its path or query; PostgreSQL cannot even compare
+one. :class:`RejectNulMiddleware` answers such a request 400 before any view looks something up with it (JSON
+under ``/api/``). Bodies are checked where they are parsed (the API's request models, the forms, the LTI tool).
+
+**CSP.** Every response carries a Content Security Policy, framing included.
 
 Every page the service renders loads its scripts, styles, images and API calls from the service itself (no inline
 script or style, no other host): ``default-src 'self'``; images may also be ``data:`` URLs (Swagger UI's icons,
@@ -15,10 +21,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 BASE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            raise BadRequest("the URL contains a NUL character")
+        return self.get_response(request)
 
 
 def content_security_policy(frame_ancestors: list[str]) -> str:

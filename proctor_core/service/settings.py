@@ -2,7 +2,8 @@
 
 Development needs nothing set: SQLite under ``./data``, DEBUG off, loopback hosts only. Production sets at least
 ``PROCTOR_SECRET_KEY``, ``PROCTOR_ALLOWED_HOSTS`` and ``PROCTOR_HTTPS=1`` (then ``manage.py check --deploy`` is
-clean); ``DATABASE_URL`` switches to PostgreSQL. docs/operations.md lists every variable.
+clean); with HTTPS or a non-loopback host and no secret key, these settings refuse to load. ``DATABASE_URL``
+switches to PostgreSQL. docs/operations.md lists every variable.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "proctor_core.service.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -134,3 +134,25 @@ def test_the_login_state_survives_a_refused_token(platform, registration, client
     response = platform.post_launch(client, auth, platform.sign(platform.claims(nonce=auth.nonce)))
 
     assert response.status_code == 200, response.content
+
+
+def test_nul_in_the_login_initiation_is_refused(platform, registration, client):
+    response = client.post(
+        "/lti/login/", {"iss": platform.issuer + "\x00", "login_hint": "7", "client_id": platform.client_id}
+    )
+
+    refused(response, "NUL character")
+
+
+def test_nul_in_the_launch_state_is_refused(platform, registration, client):
+    auth = platform.login(client)
+
+    token = platform.sign(platform.claims(nonce=auth.nonce))
+
+    response = client.post("/lti/launch/", {"id_token": token, "state": auth.state + "\x00"})
+
+    refused(response, "NUL character")
+
+
+def test_nul_in_a_deep_linking_answer_is_refused(platform, registration, client):
+    refused(client.post("/lti/deep-link/", {"launch_id": "lti1p3-launch-\x00"}), "NUL character")

@@ -116,3 +116,32 @@ def test_the_last_second_of_year_9999_is_accepted(opened):
     response = opened.post("/events", {"type": "tab_hidden", "captured_at": 253_402_300_799})
 
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/sessions/{id}/violations/%00/evidence",
+        "/api/v1/sessions/{id}/frames?captured_at=%00",
+        "/api/v1/plugins?x%00=1",
+    ],
+)
+def test_nul_in_an_api_url_is_json_400(opened, path):
+    response = opened.client.get(path.format(id=opened.id))
+
+    assert_error(response, 400, "bad_request")
+
+
+def test_nul_in_a_page_url_is_400(db, client):
+    assert client.get("/s/%00/result").status_code == 400
+    assert client.get("/?exam=%00").status_code == 400
+
+
+def test_nul_in_the_admin_login_is_no_500(db, client):
+    before = counts()
+
+    response = client.post("/admin/login/", {"username": "admin\x00", "password": "x\x00"})
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "Null characters are not allowed" in response.content.decode()
+    assert counts() == before
