@@ -180,6 +180,7 @@ if BEHIND_PROXY:
 # X-Forwarded-For. Anything a client writes there itself is ignored, so it cannot buy a fresh allowance.
 PROXY_COUNT = int(os.environ.get("PROCTOR_PROXY_COUNT", "1")) if BEHIND_PROXY else 0
 SESSION_CREATE_RATE = os.environ.get("PROCTOR_SESSION_CREATE_RATE", "2000/hour")
+LTI_LOGIN_RATE = os.environ.get("PROCTOR_LTI_LOGIN_RATE", "3000/hour")
 
 AUTHENTICATION_BACKENDS = [
     "proctor_core.service.throttling.LoginFailureBackend",
@@ -202,7 +203,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "proctor_core.service.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"session_create": SESSION_CREATE_RATE},
+    "DEFAULT_THROTTLE_RATES": {"session_create": SESSION_CREATE_RATE, "lti_login": LTI_LOGIN_RATE},
     "NUM_PROXIES": PROXY_COUNT,
 }
 

@@ -1,10 +1,11 @@
-"""Limits on what an anonymous client may cost: session creation per client, admin login failures per client.
+"""Limits on what an anonymous client may cost: sessions and LTI logins per client, admin login failures per client.
 
 Opening a session is anonymous and unlocks CPU-heavy frame analysis, so each client (its IP address, as the
 reverse proxy reports it when ``PROCTOR_BEHIND_PROXY`` is on, else the connection's) may open
 ``PROCTOR_SESSION_CREATE_RATE`` sessions (default 2000 an hour) through the API and the start form together; the
-next answer is 429 with ``Retry-After``. Admin login failures are counted by django-axes, per client address, with
-the same notion of a client.
+next answer is 429 with ``Retry-After``. Each LTI login initiation stores a pending login until it expires, so a
+client may start ``PROCTOR_LTI_LOGIN_RATE`` of them (default 3000 an hour). Admin login failures are counted by
+django-axes, per client address, with the same notion of a client.
 """
 
 from __future__ import annotations
@@ -38,9 +39,15 @@ class SessionCreationThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def session_creation_allowed(request: HttpRequest) -> tuple[bool, float | None]:
-    """For views outside DRF (the start form): may this client open a session now, and if not, how long to wait."""
-    throttle = SessionCreationThrottle()
+class LtiLoginThrottle(SessionCreationThrottle):
+    """LTI login initiations per client and window."""
+
+    scope = "lti_login"
+
+
+def allowed(throttle_class: type[SimpleRateThrottle], request: HttpRequest) -> tuple[bool, float | None]:
+    """For views outside DRF (the start form, the LTI login): may this client go on now, if not how long to wait."""
+    throttle = throttle_class()
     if throttle.allow_request(request, None):
         return True, None
     return False, throttle.wait()

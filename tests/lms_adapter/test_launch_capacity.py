@@ -81,3 +81,22 @@ def test_sweep_deletes_only_expired_values():
     assert storage.get_value("dead") is None
     assert sweep() == 1
     assert [row.key for row in LaunchValue.objects.all()] == ["lti1p3-live"]
+
+
+def test_one_client_cannot_fill_the_table_with_logins(platform, registration, client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"lti_login": "3/hour"}}
+    for _ in range(3):
+        platform.login(client)
+    stored = LaunchValue.objects.count()
+
+    response = client.post("/lti/login/", {"iss": platform.issuer, "login_hint": "7", "client_id": platform.client_id})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert LaunchValue.objects.count() == stored
+    other = client.post(
+        "/lti/login/",
+        {"iss": platform.issuer, "login_hint": "7", "client_id": platform.client_id, "target_link_uri": "x"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert other.status_code == 302

@@ -19,7 +19,7 @@ from proctor_core.service import api
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
 from proctor_core.service.schemas import SessionCreate
-from proctor_core.service.throttling import session_creation_allowed
+from proctor_core.service.throttling import SessionCreationThrottle, allowed
 from proctor_core.service.tokens import check_result_key
 
 
@@ -31,8 +31,8 @@ class StartView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         values = {key: request.POST.get(key, "") for key in ("name", "email", "exam")}
-        allowed, wait = session_creation_allowed(request)
-        if not allowed:
+        may_open, wait = allowed(SessionCreationThrottle, request)
+        if not may_open:
             message = "Too many sessions were opened from your network. Please try again later."
             response = self._form(request, values=values, errors={"form": message}, status=429)
             response["Retry-After"] = str(math.ceil(wait or 1))
