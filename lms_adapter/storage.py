@@ -40,8 +40,9 @@ class DatabaseLaunchStorage(LaunchDataStorage[Any]):
 
     def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
         expires_at = timezone.now() + timedelta(seconds=exp or DEFAULT_LIFETIME_S)
-        LaunchValue.objects.update_or_create(
-            key=self._key(key), defaults={"value": json.dumps(value), "expires_at": expires_at}
+        row = LaunchValue(key=self._key(key), value=json.dumps(value), expires_at=expires_at)
+        LaunchValue.objects.bulk_create(  # one upsert
+            [row], update_conflicts=True, unique_fields=["key"], update_fields=["value", "expires_at"]
         )
 
     def check_value(self, key: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from django.db import transaction
 from django.http import HttpRequest
 from pylti1p3.contrib.django import DjangoDbToolConf, DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.redirect import DjangoRedirect
@@ -60,6 +61,10 @@ def launch_storage() -> DatabaseLaunchStorage:
 
 class ProctorOIDCLogin(DjangoOIDCLogin):
     """OIDC login initiation that remembers ``state -> nonce`` server-side."""
+
+    def redirect(self, launch_url: str, js_redirect: bool = False) -> Any:
+        with transaction.atomic():  # the login's few rows in one commit, not one each
+            return super().redirect(launch_url, js_redirect)
 
     def get_redirect(self, url: str) -> DjangoRedirect:
         query = parse_qs(urlsplit(url).query)
