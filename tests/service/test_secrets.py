@@ -59,3 +59,18 @@ def test_check_deploy_has_no_key_error_with_a_key(tmp_path):
 def test_development_on_loopback_needs_no_key(tmp_path):
     result = proctor("check", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_wsgi_worker_refuses_to_load_without_a_key(tmp_path):
+    """What gunicorn imports (``proctor serve``): the worker stops at start-up, before serving anything."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PROCTOR_") and k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import proctor_core.service.wsgi"],
+        env={**base, "PROCTOR_DATA_DIR": str(tmp_path), "PROCTOR_ALLOWED_HOSTS": "proctor.example.org"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "PROCTOR_SECRET_KEY is not set" in result.stderr
