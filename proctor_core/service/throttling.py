@@ -26,10 +26,8 @@ def client_ip(request: HttpRequest) -> str | None:
     return BaseThrottle().get_ident(request)
 
 
-class SessionCreationThrottle(SimpleRateThrottle):
-    """Sessions opened per client and window, shared by ``POST /api/v1/sessions`` and the start form."""
-
-    scope = "session_create"
+class ClientRateThrottle(SimpleRateThrottle):
+    """Requests of one kind (``scope``) per client address and window, at the rate ``DEFAULT_THROTTLE_RATES`` sets."""
 
     def get_rate(self) -> str | None:
         # Read when used, not when the class was defined (DRF's default), so a changed setting applies.
@@ -39,13 +37,19 @@ class SessionCreationThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LtiLoginThrottle(SessionCreationThrottle):
+class SessionCreationThrottle(ClientRateThrottle):
+    """Sessions opened per client and window, shared by ``POST /api/v1/sessions`` and the start form."""
+
+    scope = "session_create"
+
+
+class LtiLoginThrottle(ClientRateThrottle):
     """LTI login initiations per client and window."""
 
     scope = "lti_login"
 
 
-def allowed(throttle_class: type[SimpleRateThrottle], request: HttpRequest) -> tuple[bool, float | None]:
+def allowed(throttle_class: type[ClientRateThrottle], request: HttpRequest) -> tuple[bool, float | None]:
     """For views outside DRF (the start form, the LTI login): may this client go on now, if not how long to wait."""
     throttle = throttle_class()
     if throttle.allow_request(request, None):
