@@ -19,8 +19,6 @@ from django.core.exceptions import ImproperlyConfigured
 from proctor_core.service.environ import env_bool, env_float, env_str
 
 DEFAULTS: dict[str, Any] = {
-    # Cache alias for OIDC state, launch data and the platforms' key sets. Must be shared by every process.
-    "CACHE": "default",
     # Login initiation -> launch: how long the state and nonce of one login stay valid.
     "LOGIN_STATE_LIFETIME_S": 600,
     # How long a launch stays usable for the instructor's deep-linking form.

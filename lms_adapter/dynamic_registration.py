@@ -4,22 +4,29 @@ The platform opens that URL with ``openid_configuration`` and ``registration_tok
 OpenID configuration, posts its client registration (:func:`lms_adapter.tool_config.registration_request`), and
 stores the registration (``LtiTool``) that the answer describes, signing with the current tool key.
 
-The registration URL carries a signed expiry (``proctor lti_registration_url``): only this tool's operator can hand
-one out. An open endpoint would let anyone register a platform, and make the tool fetch URLs of their choosing.
+The registration URL carries a signed expiry and a random id (``proctor lti_registration_url``): only this tool's
+operator can hand one out, it lasts an hour unless asked otherwise, and it registers one platform once. An open or
+reusable endpoint would let anyone who saw the link register a platform, and make the tool fetch URLs of their
+choosing. What a platform answers goes to the log, not onto the page: the page names the step that failed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from django.core import signing
+from django.db import IntegrityError, transaction
 from pylti1p3.contrib.django.lti1p3_tool_config.models import LtiTool
 
 from lms_adapter.keys import current_key
+from lms_adapter.models import LaunchValue
 from lms_adapter.tool import HttpSession
 from lms_adapter.tool_config import TOOL_CONFIGURATION, ToolUrls, registration_request
 
@@ -27,6 +34,9 @@ SALT = "lms_adapter.dynamic_registration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+USED_LINK_KEY = "registration-link-used-{}"
+
+logger = logging.getLogger(__name__)
 
 
 class RegistrationError(Exception):
@@ -38,18 +48,37 @@ class RegistrationError(Exception):
 
 
 def new_link_token(valid_for_s: float) -> str:
-    """The signed path segment of a registration URL, valid for ``valid_for_s`` seconds."""
-    return signing.Signer(salt=SALT).sign_object({"until": int(time.time() + valid_for_s)})
+    """The signed path segment of a registration URL, valid once for ``valid_for_s`` seconds."""
+    return signing.Signer(salt=SALT).sign_object(
+        {"until": int(time.time() + valid_for_s), "id": secrets.token_urlsafe(16)}
+    )
 
 
-def check_link_token(token: str) -> None:
-    """:raises RegistrationError: the token is forged or expired."""
+def claim_link_token(token: str) -> str:
+    """Take the registration link for one registration; return its claim, to release if the registration fails.
+
+    :raises RegistrationError: the token is forged or expired, or another registration used (or is using) it.
+    """
     try:
-        until = signing.Signer(salt=SALT).unsign_object(token)["until"]
-    except (signing.BadSignature, KeyError, TypeError) as exc:
+        signed = signing.Signer(salt=SALT).unsign_object(token)
+        until, link_id = int(signed["until"]), str(signed["id"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise RegistrationError("this registration link is not valid", 403) from exc
     if time.time() > until:
         raise RegistrationError("this registration link has expired; ask the tool's operator for a new one", 403)
+    claim = USED_LINK_KEY.format(link_id)
+    try:
+        with transaction.atomic():
+            LaunchValue.objects.create(key=claim, value="true", expires_at=datetime.fromtimestamp(until + 1, UTC))
+    except IntegrityError as exc:
+        message = "this registration link was already used; ask the tool's operator for a new one"
+        raise RegistrationError(message, 403) from exc
+    return claim
+
+
+def release_link_token(claim: str) -> None:
+    """A registration that failed gives its link back, so the administrator can try again while it lasts."""
+    LaunchValue.objects.filter(key=claim).delete()
 
 
 def register(openid_configuration: str, registration_token: str, urls: ToolUrls) -> LtiTool:
@@ -100,9 +129,12 @@ def _json(session: requests.Session, method: str, url: str, **kwargs: Any) -> di
     try:
         response = session.request(method, url, **kwargs)
     except requests.RequestException as exc:
-        raise RegistrationError(f"the platform could not be reached at {url}: {exc}", 502) from exc
+        logger.warning("registration: %s %s failed: %s", method, url, exc)
+        raise RegistrationError(f"the platform could not be reached at {urlsplit(url).hostname}", 502) from exc
     if not response.ok:
-        raise RegistrationError(f"the platform answered HTTP {response.status_code}: {response.text[:300]}", 502)
+        logger.warning("registration: %s %s answered %s: %s", method, url, response.status_code, response.text[:2000])
+        step = f"{method} {urlsplit(url).path}"
+        raise RegistrationError(f"the platform answered HTTP {response.status_code} to {step}", 502)
     try:
         data = response.json()
     except ValueError as exc:

@@ -6,6 +6,7 @@ Those two are pylti1p3's own models, re-exported here: the rest of the project n
 - :class:`LearnerAttempt`: a learner's proctoring session for that activity.
 - :class:`GradeOutbox`: a score on its way to the gradebook (durable; see docs/decisions/0003-grade-outbox.md).
 - :class:`RetiredToolKey`: a tool key replaced by a newer one, still published until it is pruned.
+- :class:`LaunchValue`: login state, nonce and launch data between a platform's login and its launch.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from __future__ import annotations
 from django.db import models
 from pylti1p3.contrib.django.lti1p3_tool_config.models import LtiTool, LtiToolKey
 
-__all__ = ["GradeOutbox", "LearnerAttempt", "LtiTool", "LtiToolKey", "ResourceLink", "RetiredToolKey"]
+__all__ = [
+    "GradeOutbox",
+    "LaunchValue",
+    "LearnerAttempt",
+    "LtiTool",
+    "LtiToolKey",
+    "ResourceLink",
+    "RetiredToolKey",
+]
 
 
 class ResourceLink(models.Model):
@@ -111,3 +120,19 @@ class RetiredToolKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key.name} (retired {self.retired_at:%Y-%m-%d})"
+
+
+class LaunchValue(models.Model):
+    """A short-lived value of the tool: what pylti1p3 keeps between login and launch (state, nonce, launch data, a
+    platform's key set), and the claim of a Dynamic Registration link, which makes the link single-use.
+
+    Its own table, with no entry cap: every pending login of a class that starts together is kept until it expires
+    (see :mod:`lms_adapter.storage`).
+    """
+
+    key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField(help_text="JSON")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

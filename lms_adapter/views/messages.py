@@ -10,6 +10,7 @@ authority of ambient cookies; these endpoints grant none.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -29,6 +30,7 @@ from lms_adapter.roles import ROLES_CLAIM, LaunchRole, launch_role
 from proctor_core.errors import ProctorError
 from proctor_core.service import api
 from proctor_core.service.pages.wrapper import monitoring_page
+from proctor_core.service.throttling import LtiLoginThrottle, allowed
 
 DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 MESSAGE_TYPE = "https://purl.imsglobal.org/spec/lti/claim/message_type"
@@ -58,6 +60,11 @@ def lti_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """OIDC login initiation: redirect to the platform's authorization endpoint, back to the launch URL."""
+    may_log_in, wait = allowed(LtiLoginThrottle, request)
+    if not may_log_in:
+        response = refused(request, "Too many logins", "Too many logins from your network; try again later.", 429)
+        response["Retry-After"] = str(math.ceil(wait or 1))
+        return response
     return tool.oidc_login(request).redirect(request.build_absolute_uri(reverse("lti:launch")))
 
 

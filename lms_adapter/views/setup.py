@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from lms_adapter.dynamic_registration import RegistrationError, check_link_token, register
+from lms_adapter.dynamic_registration import RegistrationError, claim_link_token, register, release_link_token
 from lms_adapter.tool import tool_conf
 from lms_adapter.tool_config import ToolUrls, canvas_configuration
 
@@ -29,15 +29,22 @@ def canvas_config(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def dynamic_registration(request: HttpRequest, link_token: str) -> HttpResponse:
-    """LTI Dynamic Registration, opened by the platform with ``openid_configuration`` and ``registration_token``."""
+    """LTI Dynamic Registration, opened by the platform with ``openid_configuration`` and ``registration_token``.
+
+    The link is taken for the registration; a failed registration gives it back for another try while it lasts.
+    """
     openid_configuration = request.GET.get("openid_configuration", "")
     try:
-        check_link_token(link_token)
-        if not openid_configuration:
-            raise RegistrationError("the platform did not send its openid_configuration URL")
-        registration = register(
-            openid_configuration, request.GET.get("registration_token", ""), ToolUrls.for_request(request)
-        )
+        claim = claim_link_token(link_token)
+        try:
+            if not openid_configuration:
+                raise RegistrationError("the platform did not send its openid_configuration URL")
+            registration = register(
+                openid_configuration, request.GET.get("registration_token", ""), ToolUrls.for_request(request)
+            )
+        except BaseException:
+            release_link_token(claim)
+            raise
     except RegistrationError as exc:
         context = {"title": "Registration failed", "reason": str(exc)}
         return render(request, "lms_adapter/refused.html", context, status=exc.status_code)

@@ -32,6 +32,8 @@ class ProctorServiceConfig(AppConfig):
     plugins: ProctorPlugins
 
     def ready(self) -> None:
+        from proctor_core.service import checks  # noqa: F401  (registers the system checks)
+
         try:
             self.conf = ProctorSettings.model_validate(getattr(settings, "PROCTOR", {}))
         except ValidationError as exc:

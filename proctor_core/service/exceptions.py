@@ -8,6 +8,7 @@ content type, missing or bad token) keep theirs. Anything else is a bug: left to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -92,7 +93,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = _DRF_CODES.get(type(exc)) or (exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code)
         message = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)
         headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
-        return Response(error_body(code, str(message)), status=exc.status_code, headers=headers)
+        details = None
+        if isinstance(exc, drf.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(math.ceil(exc.wait))
+            details = {"retry_after_s": math.ceil(exc.wait)}
+            message = "too many requests from this client; try again later"
+        return Response(error_body(code, str(message), details), status=exc.status_code, headers=headers)
     return None
 
 

@@ -11,11 +11,23 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 from proctor_core.types import FaceStatus, PageEventType, RiskLevel
 
 MAX_SEQ = 2**53 - 1
+MAX_TIMESTAMP = 253_402_300_799
+"""9999-12-31T23:59:59Z: the last second a datetime (and the databases) can hold."""
 
 
 def _email(value: str) -> str:
@@ -29,12 +41,26 @@ def _email(value: str) -> str:
 Seq = Annotated[StrictInt, Field(ge=0, le=MAX_SEQ, description="Per-stream sequence number; a retry repeats it")]
 CapturedAt = Annotated[
     StrictFloat | StrictInt,
-    Field(gt=0, allow_inf_nan=False, description="Client capture time, POSIX seconds (JavaScript Date.now() / 1000)"),
+    Field(
+        gt=0,
+        le=MAX_TIMESTAMP,
+        allow_inf_nan=False,
+        description="Client capture time, POSIX seconds (JavaScript Date.now() / 1000), at most year 9999",
+    ),
 ]
+
+
+def no_nul(value: Any) -> Any:
+    """Text with a NUL character is refused: PostgreSQL cannot store it, and no name or address holds one."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    _no_nul = field_validator("*", mode="before")(no_nul)
 
 
 class SessionCreate(RequestModel):
@@ -61,7 +87,7 @@ class FrameQuery(RequestModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None
-    captured_at: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    captured_at: Annotated[float, Field(gt=0, le=MAX_TIMESTAMP, allow_inf_nan=False)] | None = None
 
 
 class AudioIn(RequestModel):

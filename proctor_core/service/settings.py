@@ -2,7 +2,8 @@
 
 Development needs nothing set: SQLite under ``./data``, DEBUG off, loopback hosts only. Production sets at least
 ``PROCTOR_SECRET_KEY``, ``PROCTOR_ALLOWED_HOSTS`` and ``PROCTOR_HTTPS=1`` (then ``manage.py check --deploy`` is
-clean); ``DATABASE_URL`` switches to PostgreSQL. docs/operations.md lists every variable.
+clean); with HTTPS or a non-loopback host and no secret key, these settings refuse to load. ``DATABASE_URL``
+switches to PostgreSQL. docs/operations.md lists every variable.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from proctor_core.imaging import MAX_IMAGE_BYTES
 
@@ -28,8 +30,23 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("PROCTOR_DATA_DIR", "data")).resolve()
 
 DEBUG = _env_bool("PROCTOR_DEBUG")
-SECRET_KEY = os.environ.get("PROCTOR_SECRET_KEY") or "django-insecure-development-key-set-PROCTOR_SECRET_KEY"
 ALLOWED_HOSTS = _env_list("PROCTOR_ALLOWED_HOSTS", "127.0.0.1 localhost")
+HTTPS = _env_bool("PROCTOR_HTTPS")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+PRODUCTION = HTTPS or not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS
+"""HTTPS, or a host name other than this machine's loopback: the service is reachable by others."""
+
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-set-PROCTOR_SECRET_KEY"
+SECRET_KEY = os.environ.get("PROCTOR_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if PRODUCTION:
+        # The key signs admin sessions, result-page keys and registration links: a public default forges them all.
+        raise ImproperlyConfigured(
+            "PROCTOR_SECRET_KEY is not set, and the service is reachable by others (PROCTOR_HTTPS or "
+            f"PROCTOR_ALLOWED_HOSTS={' '.join(ALLOWED_HOSTS)}): refusing to start with the public development key. "
+            "Set PROCTOR_SECRET_KEY to 50+ random characters."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 CSRF_TRUSTED_ORIGINS = _env_list("PROCTOR_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -43,6 +60,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "drf_spectacular_sidecar",
+    "axes",
     "proctor_core.service",
     "proctor_core.service.review",
     "lms_adapter.apps.ToolConfigAppConfig",
@@ -51,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "proctor_core.service.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,7 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "proctor_core.service.middleware.FrameAncestorsMiddleware",
+    "proctor_core.service.middleware.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "proctor_core.service.urls"
@@ -110,8 +131,15 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared by every process (gunicorn workers, machines): the LTI login state lives here. `proctor migrate` creates it.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "proctor_cache"}}
+# Shared by every process (gunicorn workers, machines): the throttles' counts live here. `proctor migrate` creates it.
+# Room for one count per client of a busy day (Django's default of 300 would forget clients and so their counts).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "proctor_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 
 # -- static files: the admin's and the capture widget (widget/src served as /static/widget/) --------------------------
 STATIC_URL = "/static/"
@@ -132,32 +160,54 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 X_FRAME_OPTIONS = "DENY"
 FRAME_ANCESTORS = _env_list("PROCTOR_FRAME_ANCESTORS")
-"""Origins allowed to frame the tool (the LMS); every page outside the admin carries CSP frame-ancestors."""
+"""Origins allowed to frame the tool (the LMS): the frame-ancestors of every page's CSP outside the admin."""
 EXAM_ADDRESS_LOOPBACK_HTTP = _env_bool("PROCTOR_EXAM_ADDRESS_LOOPBACK_HTTP", DEBUG)
 """Whether an exam-wrapper address may be plain http on a loopback host: development and tests only."""
 
-HTTPS = _env_bool("PROCTOR_HTTPS")
 if HTTPS:
     SECURE_SSL_REDIRECT = _env_bool("PROCTOR_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("PROCTOR_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("PROCTOR_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _env_bool("PROCTOR_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    # Inside an LMS iframe the tool is a third party: its cookies must be SameSite=None; Secure.
-    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
-if _env_bool("PROCTOR_BEHIND_PROXY"):
+# Only the admin sets cookies (session, CSRF), and it is never framed: Lax keeps them off cross-site requests. The
+# LTI endpoints need no cookie at all (state, nonce and launch data are kept server-side), so none is SameSite=None.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+BEHIND_PROXY = _env_bool("PROCTOR_BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+# -- throttling (proctor_core/service/throttling.py) -------------------------------------------------------------------
+# Which address is the client: the connection's, or the one the last PROCTOR_PROXY_COUNT proxies appended to
+# X-Forwarded-For. Anything a client writes there itself is ignored, so it cannot buy a fresh allowance.
+PROXY_COUNT = int(os.environ.get("PROCTOR_PROXY_COUNT", "1")) if BEHIND_PROXY else 0
+SESSION_CREATE_RATE = os.environ.get("PROCTOR_SESSION_CREATE_RATE", "2000/hour")
+LTI_LOGIN_RATE = os.environ.get("PROCTOR_LTI_LOGIN_RATE", "3000/hour")
+
+AUTHENTICATION_BACKENDS = [
+    "proctor_core.service.throttling.LoginFailureBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin logins (staff and reviewers): after AXES_FAILURE_LIMIT failures from one address, that address is refused
+# (429) for the cool-off time, even with the right password; a success resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("PROCTOR_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = float(os.environ.get("PROCTOR_LOGIN_COOLOFF_MINUTES", "30")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "proctor_core.service.throttling.client_ip"
 
 # -- REST API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["proctor_core.service.rest_api.v1.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "proctor_core.service.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"session_create": SESSION_CREATE_RATE, "lti_login": LTI_LOGIN_RATE},
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -167,6 +217,9 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the pinned drf-spectacular-sidecar package, served by the service itself: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # -- background work (e.g. LMS grade retries): a database queue, run by `proctor db_worker` ----------------------------
@@ -188,7 +241,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PROCTOR_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
 # -- operations (docs/operations.md): LTI, periodic jobs, health and metrics, from the environment -------------------

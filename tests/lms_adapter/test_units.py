@@ -84,10 +84,3 @@ def test_unknown_setting_is_a_check_error(settings):
     settings.PROCTOR_LTI = {"PENDING_MANUAL": True}
 
     assert "lms_adapter.E001" in [message.id for message in run_checks()]
-
-
-def test_per_process_cache_is_a_check_warning(settings):
-    """Login state in a process-local cache breaks launches that reach another process."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-    assert "lms_adapter.W001" in [message.id for message in run_checks()]

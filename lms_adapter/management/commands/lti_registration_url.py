@@ -1,8 +1,8 @@
-"""``proctor lti_registration_url``: a signed, expiring URL for LTI Dynamic Registration."""
+"""``proctor lti_registration_url``: a signed, single-use URL for LTI Dynamic Registration, valid one hour."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from lms_adapter.dynamic_registration import new_link_token
@@ -15,8 +15,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--base-url", required=True, help="Public HTTPS address of this tool, e.g. https://proctor.example.org"
         )
-        parser.add_argument("--hours", type=float, default=24.0, help="Validity of the URL (default 24)")
+        parser.add_argument(
+            "--hours", type=float, default=1.0, help="Validity of the URL (default 1); it registers one platform once"
+        )
 
     def handle(self, *args, base_url: str, hours: float, **options) -> None:
+        if not hours > 0:
+            raise CommandError("--hours must be positive")
         path = reverse("lti:register", args=[new_link_token(hours * 3600)])
         self.stdout.write(base_url.rstrip("/") + path)

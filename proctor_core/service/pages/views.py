@@ -7,6 +7,7 @@ by a key that reads that one session's result and nothing else.
 
 from __future__ import annotations
 
+import math
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from proctor_core.service.models import Exam, ProctoringSession
 from proctor_core.service.pages.wrapper import exam_address_refusal, exam_unavailable, monitoring_page
 from proctor_core.service.review.adjudication import current_decisions
 from proctor_core.service.schemas import SessionCreate
+from proctor_core.service.throttling import SessionCreationThrottle, allowed
 from proctor_core.service.tokens import check_result_key
 
 
@@ -31,6 +33,12 @@ class StartView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         values = {key: request.POST.get(key, "") for key in ("name", "email", "exam")}
+        may_open, wait = allowed(SessionCreationThrottle, request)
+        if not may_open:
+            message = "Too many sessions were opened from your network. Please try again later."
+            response = self._form(request, values=values, errors={"form": message}, status=429)
+            response["Retry-After"] = str(math.ceil(wait or 1))
+            return response
         try:
             body = SessionCreate.model_validate({**values, "exam": values["exam"] or None})
             exam = api.standalone_exam(body.exam)
@@ -48,7 +56,8 @@ class StartView(View):
 
     def _form(self, request: HttpRequest, *, values: dict, errors: dict, status: int = 200) -> HttpResponse:
         exams = Exam.objects.filter(standalone=True)
-        context = {"exams": exams, "values": values, "errors": errors}
+        shown = {key: value.replace("\x00", "\ufffd") for key, value in values.items()}  # refused, not echoed
+        context = {"exams": exams, "values": shown, "errors": errors}
         return render(request, "proctor/start.html", context, status=status)
 
 

@@ -2,7 +2,7 @@
 
 Every job is an ordinary management command, run at its own interval from ``PROCTOR_OPS`` (docs/operations.md):
 grade sweep (``deliver_grades``: retries and lost tasks), ``end_idle_sessions``, ``purge_evidence``,
-``purge_expired_sessions``, ``prune_db_task_results`` and the worker heartbeat. A job that fails is logged and tried again at its next turn;
+``purge_expired_sessions``, ``purge_unstarted_sessions``, ``prune_db_task_results`` and the worker heartbeat. A job that fails is logged and tried again at its next turn;
 it never stops the others. Several of these processes may run (one per machine): every job is safe to run twice.
 ``--once`` runs each job once and exits, for cron.
 """
@@ -63,6 +63,7 @@ def jobs() -> list[Job]:
         Job("idle", ops["IDLE_SWEEP_S"], _command("end_idle_sessions", idle_minutes=ops["IDLE_MINUTES"])),
         Job("purge", ops["PURGE_EVERY_S"], _command("purge_evidence")),
         Job("retention", ops["PURGE_EVERY_S"], _command("purge_expired_sessions")),
+        Job("unstarted", ops["PURGE_EVERY_S"], _command("purge_unstarted_sessions")),
         Job("prune", ops["PRUNE_EVERY_S"], _command("prune_db_task_results", min_age_days=ops["TASK_RESULT_DAYS"])),
     ]
 

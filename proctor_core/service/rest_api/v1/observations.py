@@ -5,13 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from proctor_core.service.metrics import ANALYSIS
 from proctor_core.service.recording import analyse_frame, check_open, record
 from proctor_core.service.rest_api.v1.base import SessionView, error_responses
-from proctor_core.service.rest_api.v1.parsers import JPEGParser
+from proctor_core.service.rest_api.v1.parsers import JPEGParser, JSONParser
 from proctor_core.service.schemas import AudioIn, EventIn, FrameIn, FrameQuery, FrameResult, ObservationResult
 from proctor_core.types import AudioSample, ObservationKind, PageEvent
 

@@ -21,11 +21,17 @@ from proctor_core.service.schemas import (
     SessionDetail,
     ViolationList,
 )
+from proctor_core.service.throttling import SessionCreationThrottle
+
 
 class SessionCreateView(ApiView):
     """Open a stand-alone proctoring session; the answer holds its bearer token."""
 
-    @extend_schema(request=SessionCreate, responses={201: SessionCreated, **error_responses(400, 413, 415)}, auth=[])
+    throttle_classes = [SessionCreationThrottle]
+
+    @extend_schema(
+        request=SessionCreate, responses={201: SessionCreated, **error_responses(400, 413, 415, 429)}, auth=[]
+    )
     def post(self, request) -> Response:
         body = SessionCreate.model_validate(request.data)
         exam = api.standalone_exam(body.exam)

@@ -1,7 +1,7 @@
 """URLs of REST API v1, mounted at ``/api/v1/``."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from proctor_core.service.rest_api.v1.observations import AudioView, EventsView, FramesView
 from proctor_core.service.rest_api.v1.plugins import PluginsView
@@ -30,5 +30,10 @@ urlpatterns = [
     ),
     path("plugins", PluginsView.as_view(), name="plugins"),
     path("schema", SpectacularJSONAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="proctor_api:schema"), name="docs"),
+    # The split view serves its start-up script from a URL of its own: no inline script under the strict CSP.
+    path(
+        "docs",
+        SpectacularSwaggerSplitView.as_view(url_name="proctor_api:schema", template_name="proctor/swagger_ui.html"),
+        name="docs",
+    ),
 ]
