@@ -50,11 +50,11 @@ def test_dismissal_reposts_the_grade_with_a_fresh_timestamp(platform, registrati
 def test_confirming_changes_no_grade(platform, registration, client, clock):
     """A decision that leaves the score as it was queues nothing new."""
     session = learner_session(platform, client)
+    ViolationRecord.objects.create(id="v1", session=session, code="camera_unavailable", notice=True,
+                                   occurred_at=session.started_at)
     api.end_session(session)
     call_command("deliver_grades")
     rows = GradeOutbox.objects.count()
-    ViolationRecord.objects.create(id="v1", session=session, code="camera_unavailable", notice=True,
-                                   occurred_at=session.started_at)
     adjudicate(session.pk, ["v1"], "confirmed", "the camera was unplugged", "Instructor")
     assert GradeOutbox.objects.count() == rows
     assert len(platform.accepted_scores) == 1

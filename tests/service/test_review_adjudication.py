@@ -92,3 +92,18 @@ def test_exam_preset_charges_an_absence_once(open_session, clock, no_face_jpeg):
     assert session.violations.filter(code="face_missing").count() == 7
     assert session.score == 95 and session.policy == "episode"
     assert "7 detections counted once" in session.penalties[0]["reason"]
+
+
+def test_dismissing_keeps_the_coverage_rule(open_session, clock):
+    """A session the camera never watched stays yellow and marked for review whatever a reviewer dismisses."""
+    opened = open_session(exam="interview")
+    clock.now += 2
+    assert opened.post("/events", {"type": "tab_hidden"}).status_code == 200
+    clock.now += 60
+    assert opened.post("/end").json()["risk_level"] == "yellow"
+    session = ProctoringSession.objects.get(pk=opened.id)
+    report = adjudicate(session.pk, [session.violations.get(code="tab_switch").pk], "dismissed", "a pop-up", "alice")
+    assert (report.score, report.risk_level.value) == (100, "yellow")
+    assert report.review_reasons and report.coverage is not None
+    session.refresh_from_db()
+    assert session.review_reasons == list(report.review_reasons)

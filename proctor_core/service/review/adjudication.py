@@ -17,7 +17,7 @@ from proctor_core.service.apps import service_config
 from proctor_core.service.engines import engine_for, now
 from proctor_core.service.models import ProctoringSession, to_datetime
 from proctor_core.service.review.models import Adjudication
-from proctor_core.types import ScoreReport
+from proctor_core.types import Coverage, ScoreReport
 
 MAX_REASON = 2000
 MAX_VIOLATIONS = 500
@@ -48,16 +48,19 @@ def current_decisions(session: ProctoringSession) -> dict[str, str]:
 
 
 def rescore(session: ProctoringSession) -> ScoreReport:
-    """Score an ended, locked session again without its dismissed violations; save and announce the report."""
+    """Score an ended, locked session again without its dismissed violations, under the coverage measured when it
+    ended (a decision on a violation changes nothing about how much was watched); save and announce the report."""
     dismissed = {vid for vid, decision in current_decisions(session).items() if decision == Decision.DISMISSED}
     records = session.violations.defer("evidence_jpeg")
     violations = [record.to_violation() for record in records if record.pk not in dismissed]
-    report = engine_for(session.config).score(violations)
+    covered = Coverage.from_json(session.coverage) if session.coverage else None
+    report = engine_for(session.config).score(violations, covered)
     session.score = report.score
     session.risk_level = report.risk_level.value
     session.policy = report.policy
     session.penalties = report.to_json()["penalties"]
-    session.save(update_fields=["score", "risk_level", "policy", "penalties"])
+    session.review_reasons = list(report.review_reasons)
+    session.save(update_fields=["score", "risk_level", "policy", "penalties", "review_reasons"])
     service_config().plugins.session_scored(report, session_info(session))
     return report
 
