@@ -9,12 +9,13 @@ exam only states what it changes. :meth:`ExamConfig.from_preset` gives the two b
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 PresetName = Literal["interview", "exam"]
-PRESETS: tuple[str, ...] = ("interview", "exam")
+PRESETS: tuple[str, ...] = get_args(PresetName)
+"""The preset names, in the order of :data:`PresetName`."""
 
 
 class DetectorSettings(BaseModel):

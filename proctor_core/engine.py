@@ -2,7 +2,7 @@
 
 Detectors are stateless; the engine owns time and per-session state. It never keeps state between calls: the
 caller loads a :class:`SessionState`, calls :meth:`Engine.observe`, and stores the new state from the
-:class:`Outcome` (the service does so under a row lock). An injected ``clock`` makes tests exact.
+the :class:`ObservationOutcome` (the service does so under a row lock). An injected ``clock`` makes tests exact.
 
 Time. Each observation is judged at the time it happened: the client's ``captured_at`` moved onto the server's
 clock. The engine keeps the smallest ``server time - client time`` seen in the session as the client's clock
@@ -103,6 +103,11 @@ class SessionState:
     rules: Mapping[str, RuleState] = field(default_factory=dict)
     streams: Mapping[str, StreamState] = field(default_factory=dict)
 
+    @property
+    def last_observed_at(self) -> float | None:
+        """The latest judged time of any stream, or ``None`` before the first observation."""
+        return max((stream.last_at for stream in self.streams.values()), default=None)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "started_at": self.started_at,
@@ -122,7 +127,7 @@ class SessionState:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class ObservationOutcome:
     """The result of one observation: the new state and what it caused."""
 
     state: SessionState
@@ -181,12 +186,12 @@ class Engine:
         *,
         seq: int | None = None,
         captured_at: float | None = None,
-    ) -> Outcome:
+    ) -> ObservationOutcome:
         """Judge one observation: run the detectors consuming ``kind`` and apply their rules."""
         now = self.clock()
         stream = state.streams.get(kind.value)
         if seq is not None and stream is not None and seq in stream.seen_seq:
-            return Outcome(state=state, judged_at=stream.last_at, duplicate=True)
+            return ObservationOutcome(state=state, judged_at=stream.last_at, duplicate=True)
 
         offset = state.clock_offset_s
         if captured_at is not None:
@@ -222,7 +227,7 @@ class Engine:
         streams = dict(state.streams)
         streams[kind.value] = StreamState(first_at=first_at, last_at=judged, seen_seq=seen[-SEEN_SEQ_WINDOW:])
         new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams)
-        return Outcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
+        return ObservationOutcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
 
     def score(self, violations: Sequence[Violation]) -> ScoreReport:
         """Score a session's violations with the exam's policy and points."""
