@@ -54,8 +54,7 @@ trace_log = logging.getLogger(f"{__name__}.trace")
 TRACE_ENV = "PROCTOR_TRACE_PLUGINS"
 """Environment variable: ``1`` logs every hook call with the implementations called and its duration."""
 
-NOTIFICATION_HOOKS: tuple[str, ...] = ("proctor_violation_recorded", "proctor_session_scored")
-"""Hooks whose implementations are isolated: one that raises is logged and the others still run."""
+_ISOLATED = "_proctor_isolated"
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "proctor_builtin_detectors",
@@ -200,6 +199,7 @@ class ProctorPlugins:
 
     def violation_recorded(self, violation: Violation, session: SessionInfo) -> None:
         """Call ``proctor_violation_recorded``; no error reaches the caller (each one is logged)."""
+        _isolate_listeners(self.pm.hook.proctor_violation_recorded)
         try:
             self.pm.hook.proctor_violation_recorded(violation=violation, session=session)
         except Exception:
@@ -207,6 +207,7 @@ class ProctorPlugins:
 
     def session_scored(self, report: ScoreReport, session: SessionInfo) -> None:
         """Call ``proctor_session_scored``; no error reaches the caller (each one is logged)."""
+        _isolate_listeners(self.pm.hook.proctor_session_scored)
         try:
             self.pm.hook.proctor_session_scored(report=report, session=session)
         except Exception:
@@ -245,18 +246,17 @@ def _hook_names(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
     return tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
 
 
-def _isolate_listeners(pm: pluggy.PluginManager, plugin: object) -> None:
-    """Make the plugin's notification implementations log their errors instead of stopping the other plugins.
+def _isolate_listeners(hook: pluggy.HookCaller) -> None:
+    """Make a notification hook's implementations log their errors instead of stopping the other plugins.
 
     pluggy stops a hook call at the first exception; for notifications the documented contract is that every
-    listener runs. Wrappers (``wrapper=True``) are left as they are: they see the call's result, never an error
-    of a plain implementation.
+    listener runs. Done before each call, so plugins registered on ``pm`` later are isolated too. Wrappers
+    (``wrapper=True``) are left as they are: they see the call's result, never an error of a plain implementation.
     """
-    for name in NOTIFICATION_HOOKS:
-        for impl in getattr(pm.hook, name).get_hookimpls():
-            if impl.plugin is not plugin or impl.wrapper or impl.hookwrapper:
-                continue
-            impl.function = _logging_errors(impl.function, impl.plugin_name, name)
+    for impl in hook.get_hookimpls():
+        if not (impl.wrapper or impl.hookwrapper or getattr(impl.function, _ISOLATED, False)):
+            # Final for pluggy's typing only: the impl keeps its argnames and its place in the call order.
+            impl.function = _logging_errors(impl.function, impl.plugin_name, hook.name)  # type: ignore[misc]
 
 
 def _logging_errors(function: Callable[..., Any], plugin_name: str, hook_name: str) -> Callable[..., None]:
@@ -267,6 +267,7 @@ def _logging_errors(function: Callable[..., Any], plugin_name: str, hook_name: s
         except Exception:
             log.exception("plugin %r failed in %s", plugin_name, hook_name)
 
+    setattr(call, _ISOLATED, True)
     return call
 
 
@@ -356,7 +357,6 @@ def make_plugin_manager(
             log.error("skipping plugin %r: %s", name, exc)
             infos[name] = PluginInfo(name=name, version=version, source=source, error=str(exc))
             return
-        _isolate_listeners(pm, plugin)
         infos[name] = PluginInfo(name=name, version=version, source=source, hooks=_hook_names(pm, plugin))
 
     for module_path in BUILTIN_PLUGINS:

@@ -78,6 +78,24 @@ def test_wrapper_of_violation_recorded_sees_no_error_of_a_failing_listener(build
     assert calls == ["wrapper before", "ok", "wrapper after"]
 
 
+def test_listener_registered_after_start_up_is_isolated_too(build, caplog):
+    """A listener registered on ``pm`` directly (as tests and embedding code do) does not stop the others either."""
+    seen = []
+    plugins = build(plugin("early_listener", proctor_session_scored=hookimpl(lambda report: seen.append(report.score))))
+
+    class Late:
+        @hookimpl
+        def proctor_session_scored(self, session):
+            raise RuntimeError(f"late listener broke on {session.id}")
+
+    plugins.pm.register(Late(), name="late")
+    plugins.session_scored(REPORT, SESSION)
+    plugins.session_scored(REPORT, SESSION)
+    assert seen == [92, 92]
+    assert caplog.text.count("plugin 'late' failed in proctor_session_scored") == 2
+    assert "late listener broke on s1" in caplog.text
+
+
 def test_failing_wrapper_is_logged_not_raised(build, caplog):
     """A wrapper that raises does not reach the caller (the violation is already saved); the error is logged."""
 

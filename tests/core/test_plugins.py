@@ -142,7 +142,7 @@ def test_hook_proctor_session_scored_gets_report_and_session(extra_module):
 
 
 def test_detector_crash_is_isolated(extra_module):
-    """A detector that raises is recorded as a failure; the other detectors still run."""
+    """A detector that raises comes back as a failure in the outcome; the other detectors still run."""
     from proctor_core.config import ExamConfig
     from proctor_core.engine import Engine
     from proctor_core.testing import analysis, face
