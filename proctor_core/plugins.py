@@ -326,7 +326,9 @@ def make_plugin_manager(
     """
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    if trace if trace is not None else os.environ.get(TRACE_ENV, "") not in ("", "0"):
+    if trace is None:
+        trace = os.environ.get(TRACE_ENV, "") not in ("", "0")
+    if trace:
         trace_hook_calls(pm)
     blocked = set(blocked)
     infos: dict[str, PluginInfo] = {}
