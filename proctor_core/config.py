@@ -17,14 +17,15 @@ watched less than 80% of the monitored time cannot be green and is marked for re
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from proctor_core.exam_address import check_exam_address
 
 PresetName = Literal["interview", "exam"]
-PRESETS: tuple[str, ...] = ("interview", "exam")
+PRESETS: tuple[str, ...] = get_args(PresetName)
+"""The preset names, in the order of :data:`PresetName`."""
 
 
 class DetectorSettings(BaseModel):

@@ -2,7 +2,7 @@
 
 Detectors are stateless; the engine owns time and per-session state. It never keeps state between calls: the
 caller loads a :class:`SessionState`, calls :meth:`Engine.observe`, and stores the new state from the
-:class:`Outcome` (the service does so under a row lock). An injected ``clock`` makes tests exact.
+the :class:`ObservationOutcome` (the service does so under a row lock). An injected ``clock`` makes tests exact.
 
 Time. The server's clock is the authority; the client's ``captured_at`` only says how long ago, within a bound,
 an observation happened (a widget buffers observations through a network outage). The engine learns the client's
@@ -13,7 +13,7 @@ construction is never after the server's now. If that time is before the previou
 before the session start, or more than ``max_buffer_s`` (exam configuration) before now, the client's clock has
 jumped back or lies: the observation is judged at its receive time and the offset is learnt afresh from it. So
 no value of ``captured_at`` can stop a stream's clock, move it backwards or push later observations into the
-past: the worst a wrong value does is to judge one observation at the moment it arrived (docs/decisions/0005).
+past: the worst a wrong value does is to judge one observation at the moment it arrived (docs/decisions/0006).
 A repeated ``seq`` on a stream is recognised and changes nothing.
 
 Coverage. The engine also tracks, per device, the time covered by working observations (usable frames, audio
@@ -115,6 +115,11 @@ class SessionState:
     streams: Mapping[str, StreamState] = field(default_factory=dict)
     devices: Mapping[str, DeviceTrack] = field(default_factory=dict)
 
+    @property
+    def last_observed_at(self) -> float | None:
+        """The latest judged time of any stream, or ``None`` before the first observation."""
+        return max((stream.last_at for stream in self.streams.values()), default=None)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "started_at": self.started_at,
@@ -136,7 +141,7 @@ class SessionState:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class ObservationOutcome:
     """The result of one observation: the new state and what it caused."""
 
     state: SessionState
@@ -196,12 +201,12 @@ class Engine:
         *,
         seq: int | None = None,
         captured_at: float | None = None,
-    ) -> Outcome:
+    ) -> ObservationOutcome:
         """Judge one observation: run the detectors consuming ``kind`` and apply their rules."""
         now = self.clock()
         stream = state.streams.get(kind.value)
         if seq is not None and stream is not None and seq in stream.seen_seq:
-            return Outcome(state=state, judged_at=stream.last_at, duplicate=True)
+            return ObservationOutcome(state=state, judged_at=stream.last_at, duplicate=True)
 
         judged, offset = self._judge(state, stream, now, captured_at)
         first_at = stream.first_at if stream is not None else judged
@@ -235,7 +240,9 @@ class Engine:
         if device is not None:
             devices = track_device(devices, device, judged, self.config.coverage.max_gap_s)
         new_state = replace(state, clock_offset_s=offset, rules=rules, streams=streams, devices=devices)
-        return Outcome(state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures))
+        return ObservationOutcome(
+            state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures)
+        )
 
     def _judge(
         self, state: SessionState, stream: StreamState | None, now: float, captured_at: float | None

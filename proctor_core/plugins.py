@@ -3,24 +3,34 @@
 :func:`make_plugin_manager` builds a fresh manager (there is no global one); :class:`ProctorPlugins` is the typed
 facade the rest of the framework calls, so nothing outside this module calls untyped ``pm.hook.*``.
 
+Every hook is called through pluggy's hook callers, so ``wrapper=True`` implementations, ``tryfirst``/``trylast``
+and :meth:`pluggy.PluginManager.add_hookcall_monitoring` work as pluggy documents them.
+
 Loading rules:
 
-- a third-party plugin that fails to import, or defines ``proctor_*`` functions that match no hook, is logged,
-  skipped and listed with its error;
+- a third-party plugin that fails to import, or whose hook implementations pluggy rejects (a marked
+  ``proctor_*`` function that matches no hook and is not ``optionalhook``, or an argument its hook does not
+  have), is logged, skipped and listed with its error; a built-in or extra plugin doing so stops start-up;
 - a duplicate detector or policy name, or a registration record that does not validate, stops start-up with a
-  :class:`~proctor_core.errors.PluginError` naming the plugins involved.
+  :class:`~proctor_core.errors.PluginError` naming the plugins involved;
+- ``PROCTOR_TRACE_PLUGINS=1`` in the environment logs every hook call (the implementations called, in order, and
+  its duration) on the ``proctor_core.plugins.trace`` logger.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import logging
+import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -39,6 +49,12 @@ from proctor_core.types import (
 )
 
 log = logging.getLogger(__name__)
+trace_log = logging.getLogger(f"{__name__}.trace")
+
+TRACE_ENV = "PROCTOR_TRACE_PLUGINS"
+"""Environment variable: ``1`` logs every hook call with the implementations called and its duration."""
+
+_ISOLATED = "_proctor_isolated"
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "proctor_builtin_detectors",
@@ -76,11 +92,6 @@ class PluginInfo:
         }
 
 
-@dataclass
-class _Loaded:
-    infos: dict[str, PluginInfo] = field(default_factory=dict)
-
-
 class ProctorPlugins:
     """Typed facade over the pluggy manager: registries, the face finder, notifications and the listing."""
 
@@ -93,18 +104,24 @@ class ProctorPlugins:
 
     # -- registries -------------------------------------------------------------------------------------------------
 
-    def _records(self, hook: pluggy.HookCaller, kind: type) -> list[tuple[str, Any]]:
+    def _records(self, hook_name: str, kind: type) -> list[tuple[str, Any]]:
+        """Call a registration hook through pluggy, one plugin at a time, so each record keeps its plugin's name."""
+        hook: pluggy.HookCaller = getattr(self.pm.hook, hook_name)
+        impls = hook.get_hookimpls()
         records = []
-        for impl in hook.get_hookimpls():
+        for impl in impls:
+            if impl.wrapper or impl.hookwrapper:
+                continue
+            others = [other.plugin for other in impls if other.plugin is not impl.plugin]
             try:
-                result = impl.function()
-                items = list(result or ())
+                results = self.pm.subset_hook_caller(hook_name, remove_plugins=others)()
+                items = [item for result in results for item in (result or ())]
             except Exception as exc:
-                raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook.name}: {exc!r}") from exc
+                raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook_name}: {exc!r}") from exc
             for item in items:
                 if not isinstance(item, kind):
                     raise PluginError(
-                        f"plugin {impl.plugin_name!r}: {hook.name} must yield {kind.__name__} records, got {item!r}"
+                        f"plugin {impl.plugin_name!r}: {hook_name} must yield {kind.__name__} records, got {item!r}"
                     )
                 records.append((impl.plugin_name, item))
         return records
@@ -131,7 +148,7 @@ class ProctorPlugins:
     def _collect_detectors(self) -> dict[str, DetectorSpec]:
         seen: dict[str, str] = {}
         detectors: dict[str, DetectorSpec] = {}
-        for plugin, spec in self._records(self.pm.hook.proctor_detectors, DetectorSpec):
+        for plugin, spec in self._records("proctor_detectors", DetectorSpec):
             self._check_record(plugin, spec, seen, "detector")
             if not isinstance(spec.consumes, ObservationKind):
                 raise PluginError(
@@ -145,7 +162,7 @@ class ProctorPlugins:
     def _collect_policies(self) -> dict[str, PolicySpec]:
         seen: dict[str, str] = {}
         policies: dict[str, PolicySpec] = {}
-        for plugin, spec in self._records(self.pm.hook.proctor_penalty_policies, PolicySpec):
+        for plugin, spec in self._records("proctor_penalty_policies", PolicySpec):
             self._check_record(plugin, spec, seen, "policy")
             policies[spec.name] = spec
         self._policy_owner = seen
@@ -180,19 +197,21 @@ class ProctorPlugins:
 
     # -- notifications ----------------------------------------------------------------------------------------------
 
-    def _notify(self, hook: pluggy.HookCaller, **kwargs: Any) -> None:
-        """Call every implementation; one that raises is logged and does not stop the others."""
-        for impl in reversed(hook.get_hookimpls()):
-            try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except Exception:
-                log.exception("plugin %r failed in %s", impl.plugin_name, hook.name)
-
     def violation_recorded(self, violation: Violation, session: SessionInfo) -> None:
-        self._notify(self.pm.hook.proctor_violation_recorded, violation=violation, session=session)
+        """Call ``proctor_violation_recorded``; no error reaches the caller (each one is logged)."""
+        _isolate_listeners(self.pm.hook.proctor_violation_recorded)
+        try:
+            self.pm.hook.proctor_violation_recorded(violation=violation, session=session)
+        except Exception:
+            log.exception("a wrapper of proctor_violation_recorded failed")
 
     def session_scored(self, report: ScoreReport, session: SessionInfo) -> None:
-        self._notify(self.pm.hook.proctor_session_scored, report=report, session=session)
+        """Call ``proctor_session_scored``; no error reaches the caller (each one is logged)."""
+        _isolate_listeners(self.pm.hook.proctor_session_scored)
+        try:
+            self.pm.hook.proctor_session_scored(report=report, session=session)
+        except Exception:
+            log.exception("a wrapper of proctor_session_scored failed")
 
     # -- listing ----------------------------------------------------------------------------------------------------
 
@@ -223,13 +242,60 @@ class ProctorPlugins:
         }
 
 
-def _hook_names(module: ModuleType | object) -> tuple[str, ...]:
-    return tuple(sorted(n for n in dir(module) if n.startswith(f"{PROJECT_NAME}_") and callable(getattr(module, n))))
+def _hook_names(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
+    return tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
 
 
-def _unknown_hooks(module: ModuleType | object) -> list[str]:
-    known = {n for n in dir(hookspecs) if n.startswith(f"{PROJECT_NAME}_")}
-    return [n for n in _hook_names(module) if n not in known]
+def _isolate_listeners(hook: pluggy.HookCaller) -> None:
+    """Make a notification hook's implementations log their errors instead of stopping the other plugins.
+
+    pluggy stops a hook call at the first exception; for notifications the documented contract is that every
+    listener runs. Done before each call, so plugins registered on ``pm`` later are isolated too. Wrappers
+    (``wrapper=True``) are left as they are: they see the call's result, never an error of a plain implementation.
+    """
+    for impl in hook.get_hookimpls():
+        if not (impl.wrapper or impl.hookwrapper or getattr(impl.function, _ISOLATED, False)):
+            # Final for pluggy's typing only: the impl keeps its argnames and its place in the call order.
+            impl.function = _logging_errors(impl.function, impl.plugin_name, hook.name)  # type: ignore[misc]
+
+
+def _logging_errors(function: Callable[..., Any], plugin_name: str, hook_name: str) -> Callable[..., None]:
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except Exception:
+            log.exception("plugin %r failed in %s", plugin_name, hook_name)
+
+    setattr(call, _ISOLATED, True)
+    return call
+
+
+def trace_hook_calls(pm: pluggy.PluginManager) -> Callable[[], None]:
+    """Log every hook call on ``proctor_core.plugins.trace``: the implementations in call order and the duration.
+
+    Uses :meth:`pluggy.PluginManager.add_hookcall_monitoring`; returns the function that stops tracing. When the
+    logger has no handler configured, one writing to stderr at INFO is added, so the switch alone shows the trace.
+    """
+    if not trace_log.hasHandlers():
+        trace_log.addHandler(logging.StreamHandler(sys.stderr))
+    if trace_log.getEffectiveLevel() > logging.INFO:
+        trace_log.setLevel(logging.INFO)
+    starts = threading.local()
+
+    def before(hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, object]) -> None:
+        starts.stack = [*getattr(starts, "stack", []), time.perf_counter()]
+
+    def after(
+        outcome: pluggy.Result[object], hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, object]
+    ) -> None:
+        started = starts.stack.pop()
+        called = ", ".join(impl.plugin_name for impl in reversed(impls))
+        failed = f"; raised {outcome.exception!r}" if outcome.exception is not None else ""
+        trace_log.info("%s(%s) -> [%s] %.2f ms%s", hook_name, ", ".join(kwargs), called,
+                       (time.perf_counter() - started) * 1000, failed)
+
+    return pm.add_hookcall_monitoring(before, after)
 
 
 def _version_of(module_name: str) -> str | None:
@@ -247,16 +313,23 @@ def make_plugin_manager(
     load_entrypoints: bool = True,
     blocked: Iterable[str] = (),
     extra_plugins: Iterable[str] = (),
+    trace: bool | None = None,
 ) -> ProctorPlugins:
     """Build a plugin manager: specs, built-ins, ``extra_plugins`` (module paths), then entry points.
 
     :param load_entrypoints: load third-party plugins from the ``proctor`` entry-point group.
     :param blocked: plugin names (built-in module paths or entry-point names) not to register.
     :param extra_plugins: module paths to register as well, e.g. the LTI adapter's hooks.
-    :raises PluginError: on duplicate names or invalid registration records.
+    :param trace: log every hook call (:func:`trace_hook_calls`); ``None`` reads ``PROCTOR_TRACE_PLUGINS``.
+    :raises PluginError: on duplicate names, invalid registration records, or a built-in or extra plugin whose
+        hook implementations pluggy rejects.
     """
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
+    if trace is None:
+        trace = os.environ.get(TRACE_ENV, "") not in ("", "0")
+    if trace:
+        trace_hook_calls(pm)
     blocked = set(blocked)
     infos: dict[str, PluginInfo] = {}
 
@@ -273,18 +346,20 @@ def make_plugin_manager(
             log.exception("cannot load plugin %r from the %r entry-point group", name, PROJECT_NAME)
             infos[name] = PluginInfo(name=name, version=version, source=source, error=f"import failed: {exc!r}")
             return
-        unknown = _unknown_hooks(plugin)
-        if unknown:
-            error = f"defines {', '.join(unknown)}, which match no proctor hook"
-            if source != "entrypoint":
-                raise PluginError(f"plugin {name!r} {error}")
-            log.error("skipping plugin %r: %s", name, error)
-            infos[name] = PluginInfo(name=name, version=version, source=source, error=error)
-            return
         if pm.get_plugin(name) is not None or pm.is_registered(plugin):
             raise PluginError(f"plugin {name!r} is registered twice; check BUILTIN_PLUGINS, extras and entry points")
-        pm.register(plugin, name=name)
-        infos[name] = PluginInfo(name=name, version=version, source=source, hooks=_hook_names(plugin))
+        try:
+            pm.register(plugin, name=name)
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if pm.is_registered(plugin):
+                pm.unregister(plugin)
+            if source != "entrypoint":
+                raise PluginError(f"plugin {name!r} is invalid: {exc}") from exc
+            log.error("skipping plugin %r: %s", name, exc)
+            infos[name] = PluginInfo(name=name, version=version, source=source, error=str(exc))
+            return
+        infos[name] = PluginInfo(name=name, version=version, source=source, hooks=_hook_names(pm, plugin))
 
     for module_path in BUILTIN_PLUGINS:
         register(module_path, "builtin", lambda m=module_path: importlib.import_module(m), __version__)

@@ -20,7 +20,7 @@ plugin manager with the plugin registered (``proctor_plugins``) and an engine cl
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, ClassVar
@@ -122,7 +122,7 @@ def proctor_plugins(request: pytest.FixtureRequest) -> ProctorPlugins:
 # -- contracts --------------------------------------------------------------------------------------------------------
 
 
-def _records(plugins: ProctorPlugins, plugin: ModuleType, hook: str) -> list[Any]:
+def _records(plugin: ModuleType, hook: str) -> list[Any]:
     impl = getattr(plugin, hook, None)
     assert impl is not None, f"{plugin.__name__} does not implement {hook}"
     return list(impl())
@@ -145,7 +145,7 @@ class DetectorContract:
 
     def test_record_is_valid(self, proctor_plugins: ProctorPlugins) -> None:
         """The plugin registers the detector under a snake_case name, consuming a known kind."""
-        names = [r.name for r in _records(proctor_plugins, self.plugin, "proctor_detectors")]
+        names = [r.name for r in _records(self.plugin, "proctor_detectors")]
         assert self.name in names
         spec = proctor_plugins.detectors[self.name]
         assert isinstance(spec.consumes, ObservationKind)
@@ -162,7 +162,7 @@ class DetectorContract:
         config = spec.config_model() if spec.config_model is not None else None
         detector = spec.factory(config)
         for data, expected in self.cases:
-            before = dataclasses.replace(data)
+            before = copy.deepcopy(data)  # deep: a frame's faces are objects of their own
             signal = detector.observe(observation(data))
             assert signal is None or isinstance(signal, Signal), f"observe() returned {signal!r}"
             got = None if signal is None else signal.active
@@ -193,7 +193,7 @@ class PolicyContract:
         return spec.factory(spec.config_model() if spec.config_model is not None else None)
 
     def test_record_is_valid(self, proctor_plugins: ProctorPlugins) -> None:
-        names = [r.name for r in _records(proctor_plugins, self.plugin, "proctor_penalty_policies")]
+        names = [r.name for r in _records(self.plugin, "proctor_penalty_policies")]
         assert self.name in names
 
     def test_penalises_only_given_violations(self, policy: Any) -> None:

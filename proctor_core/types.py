@@ -237,7 +237,11 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class DetectorFailure:
-    """A detector raised; recorded, never a violation, never stopping the other detectors."""
+    """A detector raised (or returned something other than a ``Signal`` or ``None``).
+
+    Returned in the observation's outcome, which the service logs as a warning naming the detector and the
+    session; never stored, never a violation, never stopping the other detectors.
+    """
 
     detector: str
     error: str

@@ -57,3 +57,28 @@ def test_core_imports_without_django():
         "make_plugin_manager(load_entrypoints=False).face_finder\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_api_docs_state_the_decode_size_the_code_uses():
+    from proctor_core.imaging import DECODE_MIN_SIDE
+
+    api = (ROOT / "docs" / "api.md").read_text()
+    assert re.findall(r"at least (\d+) px on its longer side", api) == [str(DECODE_MIN_SIDE)]
+
+
+def test_api_docs_penalty_example_is_what_the_flat_policy_writes():
+    """The face_missing row of the end-of-session example is the flat policy's row for such a violation."""
+    import json
+    from datetime import UTC, datetime
+
+    from proctor_core.plugins import make_plugin_manager
+    from proctor_core.testing import violation
+
+    api = (ROOT / "docs" / "api.md").read_text()
+    row = json.loads(re.search(r'\{"violation_id": "…", "code": "face_missing".*?\}', api, re.S).group(0))
+    plugins = make_plugin_manager(load_entrypoints=False)
+    spec = plugins.detectors["face_missing"]
+    at = datetime(2026, 1, 5, 14, 25, 27, tzinfo=UTC).timestamp()
+    flat = plugins.policies["flat"].factory(None)
+    [penalty] = flat.penalties([violation("face_missing", at=at, rule=spec.default_rule)], {"face_missing": 5})
+    assert (row["points"], row["rule"], row["reason"]) == (penalty.points, penalty.rule, penalty.reason)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,9 +17,12 @@ from pydantic import ValidationError
 from proctor_core.config import ExamConfig
 from proctor_core.engine import Engine
 from proctor_core.errors import ConfigError
+from proctor_core.plugins import ProctorPlugins
 from proctor_core.service.apps import service_config
 
-_ENGINES: dict[tuple[int, str], Engine] = {}
+_ENGINES: weakref.WeakKeyDictionary[ProctorPlugins, dict[str, Engine]] = weakref.WeakKeyDictionary()
+"""Engines by plugin manager, then by configuration JSON: a new plugin manager (settings reloaded) never gets an
+engine built with the detectors of an old one, and the old one's engines go with it."""
 _MAX_ENGINES = 256
 
 
@@ -54,11 +58,12 @@ def engine_for(config: Mapping[str, Any] | ExamConfig) -> Engine:
     """
     plugins = service_config().plugins
     stored = config.model_dump(mode="json") if isinstance(config, ExamConfig) else config
-    key = (id(plugins), json.dumps(stored, sort_keys=True))
-    engine = _ENGINES.get(key)
+    key = json.dumps(stored, sort_keys=True)
+    engines = _ENGINES.setdefault(plugins, {})
+    engine = engines.get(key)
     if engine is None:
         engine = Engine(parse_config(config), plugins, clock=now)
-        if len(_ENGINES) >= _MAX_ENGINES:
-            _ENGINES.clear()
-        _ENGINES[key] = engine
+        if len(engines) >= _MAX_ENGINES:
+            engines.clear()
+        engines[key] = engine
     return engine

@@ -1,6 +1,8 @@
 """Persistence of the service: candidates, exams, proctoring sessions, their violations and retry receipts.
 
-The core never sees these models: :mod:`proctor_core.service.api` maps them to and from the core's data objects.
+The core never sees these models. A row maps itself to a core object where one row is enough
+(:meth:`ViolationRecord.to_violation`); :mod:`proctor_core.service.api` builds the core's session info and stored
+score report from a session, and :mod:`proctor_core.service.recording` turns the engine's violations into rows.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ def test_broken_entry_point_is_listed_not_fatal(monkeypatch):
     plugins = make_plugin_manager()
     listed = {p["name"]: p for p in plugins.listing()["plugins"]}
     assert "import failed" in listed["broken"]["error"]
-    assert "proctor_detector, which match no proctor hook" in listed["typo"]["error"]
+    assert listed["typo"]["error"] == "unknown hook 'proctor_detector' in plugin <module 'proctor_typo_plugin'>"
+    assert listed["typo"]["hooks"] == []
     assert "silence" in plugins.detectors
 
 
@@ -141,7 +142,7 @@ def test_hook_proctor_session_scored_gets_report_and_session(extra_module):
 
 
 def test_detector_crash_is_isolated(extra_module):
-    """A detector that raises is recorded as a failure; the other detectors still run."""
+    """A detector that raises comes back as a failure in the outcome; the other detectors still run."""
     from proctor_core.config import ExamConfig
     from proctor_core.engine import Engine
     from proctor_core.testing import analysis, face

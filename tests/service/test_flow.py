@@ -196,3 +196,34 @@ def test_same_email_twice_opens_two_sessions(open_session):
     first, second = open_session(), open_session()
     assert first.id != second.id and first.token != second.token
     assert Candidate.objects.filter(email="ada@example.org").count() == 2
+
+
+def test_crashing_detector_is_logged_not_stored_and_others_still_count(opened, monkeypatch, caplog):
+    """A page detector that raises: the event still answers 200 with tab_switch, and a warning names both."""
+    import sys
+    import types
+
+    from proctor_core import hookimpl
+    from proctor_core.plugins import make_plugin_manager
+    from proctor_core.service.apps import service_config
+    from proctor_core.types import DetectorSpec, ObservationKind
+
+    class Crashing:
+        def __init__(self, config):
+            pass
+
+        def observe(self, observation):
+            raise ValueError("page model missing")
+
+    crash = types.ModuleType("crash_page_plugin")
+    crash.proctor_detectors = hookimpl(
+        lambda: [DetectorSpec(name="crashy_page", consumes=ObservationKind.PAGE, factory=Crashing)])
+    monkeypatch.setitem(sys.modules, crash.__name__, crash)
+    monkeypatch.setattr(service_config(), "plugins",
+                        make_plugin_manager(load_entrypoints=False, extra_plugins=[crash.__name__]))
+    response = opened.post("/events", {"type": "tab_hidden"})
+    assert response.status_code == 200
+    assert [v["code"] for v in response.json()["violations"]] == ["tab_switch"]
+    assert list(ViolationRecord.objects.values_list("code", flat=True)) == ["tab_switch"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"detector crashy_page failed in session {opened.id}: ValueError: page model missing"]

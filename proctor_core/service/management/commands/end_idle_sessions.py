@@ -7,6 +7,7 @@ hooks and the grade outbox behave exactly as for a session ended by hand.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from proctor_core.engine import SessionState
 from proctor_core.service import api
 from proctor_core.service.engines import now
 from proctor_core.service.models import ProctoringSession, to_datetime
@@ -14,9 +15,9 @@ from proctor_core.service.models import ProctoringSession, to_datetime
 
 def last_activity(session: ProctoringSession) -> float:
     """The latest judged time of any stream, or the session's start if nothing arrived."""
-    streams = session.engine_state.get("streams", {}) if session.engine_state else {}
-    times = [float(stream["last_at"]) for stream in streams.values()]
-    return max(times, default=session.started_at.timestamp())
+    state = SessionState.from_json(session.engine_state) if session.engine_state else None
+    last = state.last_observed_at if state is not None else None
+    return session.started_at.timestamp() if last is None else last
 
 
 def idle_sessions(idle_s: float) -> list[ProctoringSession]:
