@@ -23,7 +23,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lms_adapter import tool
 from lms_adapter.deep_linking import ExamRulesForm, content_item
-from lms_adapter.launch import bind_resource_link, learner_session
+from lms_adapter.launch import bind_resource_link, launch_return_url, learner_session
 from lms_adapter.review import review_context
 from lms_adapter.roles import ROLES_CLAIM, LaunchRole, launch_role
 from proctor_core.errors import ProctorError
@@ -83,7 +83,8 @@ def launch(request: HttpRequest) -> HttpResponse:
         session, token = learner_session(resource_link, claims)
         if token is None:
             return redirect(api.result_url(session))
-        return render(request, "proctor/monitor.html", api.monitor_page_context(session, token))
+        context = {**api.monitor_page_context(session, token), "lms": True, "return_url": launch_return_url(claims)}
+        return render(request, "proctor/monitor.html", context)
     return refused(request, "Not available", "This activity is for the course's learners and instructors.", 403)
 
 
