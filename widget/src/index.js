@@ -37,7 +37,10 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {string} sessionId
  * @property {string} token the session token
  * @property {string} [examTitle]
- * @property {string} [resultUrl] where "Continue" on the receipt leads
+ * @property {string} [resultUrl] where "Continue" on the receipt leads (the candidate's result page)
+ * @property {string} [returnUrl] where "Continue" leads instead, when the page was launched from an LMS that
+ *   named a return URL (`launch_presentation.return_url`)
+ * @property {boolean} [lms=false] launched from an LMS: a refused token means a newer launch replaced this page
  * @property {boolean} [keepEvidence] whether the exam keeps evidence pictures, for the consent text (unknown: a
  *   general statement)
  * @property {number} [evidenceRetentionDays] how long evidence is kept
@@ -50,7 +53,33 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {typeof fetch} [fetch]
  */
 
-const INVALID_LINK = "This monitoring link is not valid (any more). Reopen the exam from its start page.";
+/** What a page whose token the server refuses tells the candidate, by error code and by how it was opened. */
+const INVALID = {
+  standalone: ["Monitoring unavailable", "This monitoring link is not valid (any more). Reopen the exam from its start page."],
+  replaced: [
+    "This page was replaced",
+    "This page was replaced by a newer launch of the activity; continue in the newest window, or launch the " +
+      "activity again.",
+  ],
+  expired: ["This page has expired", "This monitoring page has expired; launch the activity again."],
+  other: ["Monitoring unavailable", "This monitoring page is not valid; launch the activity again."],
+};
+
+/**
+ * The title and text for a refused token.
+ * @param {{code?: string}} error the API error (`invalid_token`, `token_expired`, ...)
+ * @param {boolean} lms
+ * @returns {[string, string]}
+ */
+export function invalidLinkMessage(error, lms) {
+  if (!lms) return INVALID.standalone;
+  if (error?.code === "invalid_token") return INVALID.replaced;
+  if (error?.code === "token_expired") return INVALID.expired;
+  return INVALID.other;
+}
+
+/** While consent or the device check is shown, the token is checked this often (a newer launch may replace it). */
+const RECHECK_MS = 15000;
 
 /** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
 const MAX_QUEUED_FRAMES = 120;
@@ -69,6 +98,8 @@ export function mountProctorWidget(element, options) {
     token,
     examTitle,
     resultUrl,
+    returnUrl,
+    lms = false,
     keepEvidence = null,
     evidenceRetentionDays = null,
     silenceThreshold = 5,
@@ -87,8 +118,8 @@ export function mountProctorWidget(element, options) {
   element.replaceChildren(panelRoot, toastRoot);
   const toasts = createToasts(toastRoot);
 
-  /** @type {"consent" | "check" | "monitoring" | "ending" | "ended"} */
-  let phase = "consent";
+  /** @type {"loading" | "consent" | "resuming" | "check" | "monitoring" | "ending" | "ended"} */
+  let phase = "loading";
   const streams = { camera: null, microphone: null };
   /** @type {Array<() => void>} */
   let stops = [];
@@ -114,7 +145,7 @@ export function mountProctorWidget(element, options) {
     onDropped: (item, error) => console.warn(`proctor widget: ${item.stream} #${item.seq} refused: ${error.message}`),
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
-      else finish(messagePanel("Monitoring stopped", INVALID_LINK));
+      else refuse(error);
     },
   });
 
@@ -144,9 +175,47 @@ export function mountProctorWidget(element, options) {
   function finish(panel) {
     phase = "ended";
     stopCapture();
+    stopRecheck();
     transport.stop();
     toasts.clear();
     showPanel(panelRoot, panel);
+  }
+
+  /** The server refused the token: say why, in words true for how the page was opened; capture nothing more. */
+  function refuse(error) {
+    const [title, text] = invalidLinkMessage(error, lms);
+    finish(messagePanel(title, text));
+  }
+
+  // Before monitoring, a newer launch can replace this page's token at any time: check it again when the page is
+  // shown or focused, when consent is given, and every RECHECK_MS, so a dead token never goes through consent.
+  let recheckTimer = null;
+  function recheck() {
+    if (phase !== "consent" && phase !== "check") return;
+    transport.session().then(
+      (state) => {
+        if (state?.active === false && (phase === "consent" || phase === "check")) end().catch(() => {});
+      },
+      (error) => {
+        if ([401, 403, 404].includes(error.status) && (phase === "consent" || phase === "check")) refuse(error);
+      },
+    );
+  }
+  const onShown = () => {
+    if (document.visibilityState === "visible") recheck();
+  };
+  function startRecheck() {
+    if (recheckTimer !== null) return;
+    recheckTimer = setInterval(recheck, RECHECK_MS);
+    document.addEventListener("visibilitychange", onShown);
+    window.addEventListener("focus", recheck);
+  }
+  function stopRecheck() {
+    if (recheckTimer === null) return;
+    clearInterval(recheckTimer);
+    recheckTimer = null;
+    document.removeEventListener("visibilitychange", onShown);
+    window.removeEventListener("focus", recheck);
   }
 
   async function checkDevices() {
@@ -157,10 +226,15 @@ export function mountProctorWidget(element, options) {
       stopStreams([results.camera.stream, results.microphone.stream]);
       return;
     }
-    streams.camera = results.camera.stream ?? null;
-    streams.microphone = results.microphone.stream ?? null;
+    useDevices(results);
     check.setCamera(streams.camera, results.camera.failure?.message);
     check.setMicrophone(streams.microphone, results.microphone.failure?.message);
+  }
+
+  /** Keep the opened devices, report each failure once, and meter the microphone. */
+  function useDevices(results) {
+    streams.camera = results.camera.stream ?? null;
+    streams.microphone = results.microphone.stream ?? null;
     for (const device of /** @type {const} */ (["camera", "microphone"])) {
       if (results[device].failure) notify(results[device].failure, device);
     }
@@ -185,16 +259,42 @@ export function mountProctorWidget(element, options) {
 
   function showCheck() {
     phase = "check";
-    check = deviceCheckPanel({ onRetry: checkDevices, onStart: startMonitoring });
+    startRecheck();
+    recheck();
+    check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => startMonitoring() });
     showPanel(panelRoot, check.element);
     checkDevices();
   }
 
-  function startMonitoring() {
+  /**
+   * Monitoring already started on an earlier page of this session (a reload, the next page of a quiz): open the
+   * devices again and go straight back to monitoring; only if the camera fails now, show the device check.
+   */
+  async function resume() {
+    phase = "resuming";
+    showPanel(panelRoot, messagePanel("Exam monitoring", "Resuming monitoring…"), { focus: false });
+    const results = await openDevices();
+    if (phase !== "resuming") {
+      stopStreams([results.camera.stream, results.microphone.stream]);
+      return;
+    }
+    if (!results.camera.stream) {
+      stopStreams([results.microphone.stream]);
+      showCheck();
+      return;
+    }
+    useDevices(results);
+    startMonitoring({ resumed: true });
+  }
+
+  /** @param {{resumed?: boolean}} [options] `resumed`: the server already knows monitoring started */
+  function startMonitoring({ resumed = false } = {}) {
     phase = "monitoring";
+    stopRecheck();
+    if (!resumed) transport.start().catch(() => {});
     check = null;
     monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end });
-    showPanel(panelRoot, monitor.element);
+    showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
       stops.push(
@@ -257,7 +357,7 @@ export function mountProctorWidget(element, options) {
       }
       try {
         const report = await transport.end();
-        finish(receiptPanel(report, { resultUrl }));
+        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl }));
         onEnd(report);
         return report;
       } catch (error) {
@@ -269,6 +369,8 @@ export function mountProctorWidget(element, options) {
   }
 
   function showConsent() {
+    phase = "consent";
+    startRecheck();
     const consent = consentPanel({
       examTitle: examTitle || session?.exam_title,
       keepEvidence,
@@ -278,18 +380,20 @@ export function mountProctorWidget(element, options) {
     showPanel(panelRoot, consent, { focus: false });
   }
 
-  // The session's state: its exam title, and whether it already ended (then the receipt is shown at once).
+  // The session's state: its exam title, whether it already ended (then the receipt is shown at once), and whether
+  // monitoring already started (then it resumes without asking for consent again).
   showPanel(panelRoot, messagePanel("Exam monitoring", "Loading…"), { focus: false });
   transport.session().then(
     (state) => {
       session = state;
-      if (phase !== "consent") return;
+      if (phase !== "loading") return;
       if (state?.ended_at || state?.active === false) end().catch(() => {});
+      else if (state?.monitoring_started_at) resume();
       else showConsent();
     },
     (error) => {
-      if (phase !== "consent") return;
-      if ([401, 403, 404].includes(error.status)) finish(messagePanel("Monitoring unavailable", INVALID_LINK));
+      if (phase !== "loading") return;
+      if ([401, 403, 404].includes(error.status)) refuse(error);
       else showConsent();
     },
   );
@@ -299,6 +403,7 @@ export function mountProctorWidget(element, options) {
     /** Remove the widget and stop everything without ending the session. */
     destroy() {
       stopCapture();
+      stopRecheck();
       transport.stop();
       element.replaceChildren();
     },

@@ -23,19 +23,23 @@ export function takeFragmentToken(hash) {
 
 /**
  * @param {HTMLElement} element carries `data-session-id`, `data-token`, `data-api-base`, `data-exam-title`,
- *   `data-result-url` and, when known, `data-keep-evidence` (`true`/`false`) and `data-evidence-retention-days`
+ *   `data-result-url` and, when known, `data-keep-evidence` (`true`/`false`) and `data-evidence-retention-days`;
+ *   an LMS launch adds `data-lms="true"` and, if the platform named one, `data-return-url`
  * @param {{location?: Location, history?: History}} [options]
  */
 export function mountMonitorPage(element, { location = window.location, history = window.history } = {}) {
   const fragment = takeFragmentToken(location.hash);
   if (fragment.token) history.replaceState(history.state, "", `${location.pathname}${location.search}${fragment.rest}`);
-  const { sessionId, apiBase, examTitle, resultUrl, keepEvidence, evidenceRetentionDays } = element.dataset;
+  const { sessionId, apiBase, examTitle, resultUrl, returnUrl, lms, keepEvidence, evidenceRetentionDays } =
+    element.dataset;
   return mountProctorWidget(element, {
     apiBase,
     sessionId,
     token: fragment.token || element.dataset.token,
     examTitle,
     resultUrl,
+    returnUrl: returnUrl || undefined,
+    lms: lms === "true",
     keepEvidence: keepEvidence === undefined ? null : keepEvidence === "true",
     evidenceRetentionDays: evidenceRetentionDays ? Number(evidenceRetentionDays) : null,
   });
