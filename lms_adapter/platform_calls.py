@@ -116,7 +116,8 @@ def _decode(token: str, key: jwt.PyJWK, registration: LtiTool) -> dict[str, Any]
             options={"require": ["exp", "iat", "jti", "sub"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidSignatureError:
-        raise PlatformCallRefused("invalid_signature", "the signature does not verify with the platform's key") from None
+        message = "the signature does not verify with the platform's key"
+        raise PlatformCallRefused("invalid_signature", message) from None
     except jwt.MissingRequiredClaimError as exc:
         raise MalformedCall(f"the claim {exc.claim} is missing") from None
     except jwt.InvalidTokenError as exc:
@@ -175,7 +176,9 @@ def _platform_key(registration: LtiTool, kid: str) -> jwt.PyJWK:
 
 def _find(key_set: Mapping[str, Any], kid: str) -> dict[str, Any] | None:
     keys = key_set.get("keys", [])
-    return next((k for k in keys if isinstance(k, dict) and k.get("kid") == kid), None) if isinstance(keys, list) else None
+    if not isinstance(keys, list):
+        return None
+    return next((k for k in keys if isinstance(k, dict) and k.get("kid") == kid), None)
 
 
 def _may_refetch(registration: LtiTool) -> bool:

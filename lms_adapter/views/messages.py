@@ -83,7 +83,13 @@ def launch(request: HttpRequest) -> HttpResponse:
         session, token = learner_session(resource_link, claims)
         if token is None:
             return redirect(api.result_url(session))
-        context = {**api.monitor_page_context(session, token), "lms": True, "return_url": launch_return_url(claims)}
+        context = {
+            **api.monitor_page_context(session, token),
+            "lms": True,
+            "return_url": launch_return_url(claims),
+            # On a quiz-linked activity the attempt's submission ends the session, not the learner.
+            "endable": resource_link.quiz_linked_at is None,
+        }
         return render(request, "proctor/monitor.html", context)
     return refused(request, "Not available", "This activity is for the course's learners and instructors.", 403)
 

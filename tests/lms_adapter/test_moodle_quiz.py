@@ -11,13 +11,17 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import IntegrityError
 from lti_test_platform import INSTRUCTOR, LEARNER
 
+from lms_adapter import launch
 from lms_adapter.models import GradeOutbox, LearnerAttempt, ResourceLink, UsedCallId
 from proctor_core.service import api
 from proctor_core.service.models import ProctoringSession
 
 pytestmark = pytest.mark.django_db
+
+PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
 
 class Learner:
@@ -228,6 +232,36 @@ def test_each_quiz_attempt_gets_its_own_session(platform, registration, client, 
     assert GradeOutbox.objects.count() == 2
 
 
+def test_only_a_plain_activity_offers_the_end_button(platform, registration, client, clock, face_jpeg):
+    learner = Learner(platform, client, clock)
+    assert "data-endable" not in learner.launch().content.decode()
+    learner.start_monitoring(face_jpeg)
+    call(platform, client, clock, "check", attempt=None)  # the first signed call links the activity to the quiz
+
+    assert 'data-endable="false"' in learner.launch().content.decode()
+
+
+def test_concurrent_launches_after_an_attempt_open_one_session(platform, registration, client, clock, monkeypatch):
+    """Two pages of the learner launch at once after a submitted attempt: the second resumes what the first opened."""
+    learner = Learner(platform, client, clock)
+    call(platform, client, clock, "check", attempt=None)
+    api.end_session(learner.session)
+    real_open = launch._open
+
+    def raced(resource_link, claims, user_id, *, sequence):
+        monkeypatch.setattr(launch, "_open", real_open)
+        real_open(resource_link, claims, user_id, sequence=sequence)  # the other launch wins the race...
+        raise IntegrityError("duplicate key value violates lti_attempt_once_per_learner_sequence")  # ...this one loses
+
+    monkeypatch.setattr(launch, "_open", raced)
+    learner.launch()
+
+    rows = LearnerAttempt.objects.order_by("sequence")
+    assert [row.sequence for row in rows] == [1, 2]
+    assert learner.session_id == str(rows[1].session_id)
+    assert api.session_by_token(learner.token) == rows[1].session
+
+
 def test_a_plain_activity_keeps_one_session_per_learner(platform, registration, client, clock):
     learner = Learner(platform, client, clock)
     api.end_session(learner.session)
@@ -262,9 +296,7 @@ def test_the_review_lists_each_attempt_with_number_score_band_and_link(
 def test_the_launch_passes_the_return_url_to_the_page(platform, registration, client):
     back = platform.base + "/mod/lti/return.php?course=2&launch_container=3&instanceid=11"
     presentation = {"document_target": "iframe", "return_url": back}
-    response = platform.launch(
-        client, sub="7", roles=LEARNER, **{"https://purl.imsglobal.org/spec/lti/claim/launch_presentation": presentation}
-    )
+    response = platform.launch(client, sub="7", roles=LEARNER, **{PRESENTATION: presentation})
 
     assert response.context["return_url"] == back
     assert 'data-return-url="' + back.replace("&", "&amp;") + '"' in response.content.decode()
@@ -273,9 +305,7 @@ def test_the_launch_passes_the_return_url_to_the_page(platform, registration, cl
 
 def test_a_return_url_that_is_not_http_is_ignored(platform, registration, client):
     presentation = {"return_url": "javascript:alert(1)"}
-    response = platform.launch(
-        client, sub="7", roles=LEARNER, **{"https://purl.imsglobal.org/spec/lti/claim/launch_presentation": presentation}
-    )
+    response = platform.launch(client, sub="7", roles=LEARNER, **{PRESENTATION: presentation})
 
     assert response.context["return_url"] == ""
     assert "data-return-url" not in response.content.decode()

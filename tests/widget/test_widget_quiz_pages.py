@@ -56,6 +56,7 @@ def test_quiz_pages_resume_monitoring_without_consent_and_are_no_tab_switch(
 ):
     chromium = browsers("face", "speech")
     html, session_id, token = service.monitor_page()
+    html = html.replace('id="proctor-widget"', 'id="proctor-widget" data-lms="true" data-endable="false"')
     page = open_page(chromium, "about:blank")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -81,6 +82,8 @@ def test_quiz_pages_resume_monitoring_without_consent_and_are_no_tab_switch(
         resumed_in.append(time.monotonic() - clicked)
         assert frame.get_by_role("button", name=CONSENT).count() == 0
         assert frame.locator("[aria-labelledby=pw-check-title]").count() == 0, "no device check either"
+        assert frame.get_by_role("button", name="End monitoring").count() == 0, "submitting the attempt ends it"
+        assert "when you submit the attempt" in frame.locator("[data-pw=ends-with-attempt]").inner_text()
     page.screenshot(path=screenshots / "quiz-page-monitored.png")
 
     assert max(resumed_in) < 5, f"monitoring resumed {resumed_in} s after each page change"

@@ -41,6 +41,8 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {string} [returnUrl] where "Continue" leads instead, when the page was launched from an LMS that
  *   named a return URL (`launch_presentation.return_url`)
  * @property {boolean} [lms=false] launched from an LMS: a refused token means a newer launch replaced this page
+ * @property {boolean} [endable=true] show the end button; false when the session ends elsewhere (an LMS quiz
+ *   attempt's submission ends it)
  * @property {boolean} [keepEvidence] whether the exam keeps evidence pictures, for the consent text (unknown: a
  *   general statement)
  * @property {number} [evidenceRetentionDays] how long evidence is kept
@@ -55,7 +57,10 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
 
 /** What a page whose token the server refuses tells the candidate, by error code and by how it was opened. */
 const INVALID = {
-  standalone: ["Monitoring unavailable", "This monitoring link is not valid (any more). Reopen the exam from its start page."],
+  standalone: [
+    "Monitoring unavailable",
+    "This monitoring link is not valid (any more). Reopen the exam from its start page.",
+  ],
   replaced: [
     "This page was replaced",
     "This page was replaced by a newer launch of the activity; continue in the newest window, or launch the " +
@@ -100,6 +105,7 @@ export function mountProctorWidget(element, options) {
     resultUrl,
     returnUrl,
     lms = false,
+    endable = true,
     keepEvidence = null,
     evidenceRetentionDays = null,
     silenceThreshold = 5,
@@ -293,7 +299,7 @@ export function mountProctorWidget(element, options) {
     stopRecheck();
     if (!resumed) transport.start().catch(() => {});
     check = null;
-    monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end });
+    monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
     showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
