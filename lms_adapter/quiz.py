@@ -38,7 +38,7 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 class QuizRef(BaseModel):
     model_config = ConfigDict(extra="ignore")
     cmid: Id
-    name: Annotated[StrictStr, Field(max_length=255)] = ""
+    name: Annotated[StrictStr, Field(max_length=4000)] = ""  # Moodle allows 1333 characters; 255 are kept
 
 
 class AttemptRef(BaseModel):
@@ -159,7 +159,7 @@ def start(link: ResourceLink, body: QuizCall) -> dict[str, Any]:
             attempt.quiz_attempt_id = body.attempt.id
             attempt.quiz_attempt_number = body.attempt.number
             attempt.quiz_cmid = body.quiz.cmid
-            attempt.quiz_name = body.quiz.name
+            attempt.quiz_name = body.quiz.name[: LearnerAttempt._meta.get_field("quiz_name").max_length]
             attempt.bound_at = to_datetime(now())
             attempt.save(
                 update_fields=["quiz_attempt_id", "quiz_attempt_number", "quiz_cmid", "quiz_name", "bound_at"]

@@ -131,6 +131,15 @@ def test_submit_twice_answers_the_same_result_and_grades_once(platform, registra
     assert GradeOutbox.objects.count() == 1
 
 
+def test_a_long_quiz_name_is_kept_shortened(platform, registration, client, clock, face_jpeg):
+    Learner(platform, client, clock).start_monitoring(face_jpeg)
+
+    response = call(platform, client, clock, "start", quiz={"cmid": 42, "name": "Ö" * 1333})
+
+    assert response.status_code == 200, response.content
+    assert LearnerAttempt.objects.get().quiz_name == "Ö" * 255
+
+
 def test_start_is_idempotent_for_the_same_attempt(platform, registration, client, clock, face_jpeg):
     learner = Learner(platform, client, clock)
     learner.start_monitoring(face_jpeg)
