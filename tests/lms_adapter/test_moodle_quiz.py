@@ -11,6 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.management import call_command
 from django.db import IntegrityError
 from lti_test_platform import INSTRUCTOR, LEARNER
 
@@ -269,6 +270,25 @@ def test_concurrent_launches_after_an_attempt_open_one_session(platform, registr
     assert [row.sequence for row in rows] == [1, 2]
     assert learner.session_id == str(rows[1].session_id)
     assert api.session_by_token(learner.token) == rows[1].session
+
+
+def test_a_session_that_proctored_no_attempt_sends_no_grade(platform, registration, client, clock, face_jpeg):
+    """Attempt 1 is graded; a pre-flight form left without starting attempt 2 (its session ended, e.g. by the idle
+    sweep) must not replace that grade."""
+    learner = Learner(platform, client, clock, lineitem=platform.add_line_item())
+    learner.start_monitoring(face_jpeg)
+    call(platform, client, clock, "start", attempt=501)
+    clock.now += 2
+    learner.api("/events", {"type": "tab_hidden", "seq": 1})
+    call(platform, client, clock, "submit", attempt=501)
+    learner.launch()
+    learner.start_monitoring(face_jpeg)
+
+    api.end_session(learner.session)
+    call_command("deliver_grades")
+
+    assert [row.score for row in GradeOutbox.objects.all()] == [92]
+    assert [post.body["scoreGiven"] for post in platform.accepted_scores] == [92]
 
 
 def test_a_plain_activity_keeps_one_session_per_learner(platform, registration, client, clock):
