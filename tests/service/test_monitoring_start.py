@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rest_framework.test import APIClient
+
 from proctor_core.service.models import ProctoringSession
 
 
@@ -51,3 +53,11 @@ def test_the_last_frame_time_comes_from_the_engine_state(opened, clock, face_jpe
     assert opened.frame(face_jpeg, seq=1).status_code == 200
 
     assert ProctoringSession.objects.get(pk=opened.id).last_frame_at().timestamp() == clock.now
+
+
+def test_the_schema_documents_start_and_monitoring_started_at(db):
+    schema = APIClient().get("/api/v1/schema").json()
+
+    start = schema["paths"]["/api/v1/sessions/{session_id}/start"]["post"]
+    assert {"200", "401", "403", "404", "409"} <= set(start["responses"])
+    assert "monitoring_started_at" in schema["components"]["schemas"]["SessionDetail"]["properties"]
