@@ -55,18 +55,20 @@ def need(pytestconfig) -> Callable[[bool, str], None]:
     return pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py")).need
 
 
+TIMINGS: list[tuple[str, float]] = []
+
+
 @pytest.fixture(scope="session")
-def timings(pytestconfig) -> Iterator[list[tuple[str, float]]]:
-    """Steps and their seconds, printed at the end of the run."""
-    steps: list[tuple[str, float]] = []
-    started = time.monotonic()
-    yield steps
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter and steps:
-        reporter.write_line("")
-        reporter.write_line(f"Moodle suite timings (total {time.monotonic() - started:.1f} s):")
-        for what, seconds in steps:
-            reporter.write_line(f"  {seconds:7.1f} s  {what}")
+def timings() -> list[tuple[str, float]]:
+    """Steps and their seconds, printed at the end of the run (also when every test passed)."""
+    return TIMINGS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TIMINGS:
+        terminalreporter.write_sep("-", "Moodle suite: seconds per step")
+        for what, seconds in TIMINGS:
+            terminalreporter.write_line(f"  {seconds:7.1f} s  {what}")
 
 
 @pytest.fixture(scope="session")

@@ -50,9 +50,16 @@ def answer_page(page: Any) -> None:
     page.locator(".que .answer input[type=radio]").first.check()
 
 
+def press(page: Any, button: Any) -> None:
+    """Scroll to the end of the page (the panel leaves room there, clear of itself), then click ``button``. The
+    click fails when the panel covers the button: Playwright refuses to click through another element."""
+    page.evaluate("document.getElementById('region-main').scrollIntoView({block: 'end'})")
+    button.click(timeout=10000)
+
+
 def submit_attempt(page: Any) -> None:
     """On the summary page: "Submit all and finish", confirmed in Moodle's dialogue."""
-    page.get_by_role("button", name="Submit all and finish").click()
+    press(page, page.locator("#region-main").get_by_role("button", name="Submit all and finish"))
     page.locator(".modal.show").get_by_role("button", name="Submit all and finish").click()
     page.wait_for_url("**/mod/quiz/review.php**", timeout=60000)
 

@@ -6,8 +6,9 @@
 //     quiz's front page the form waits hidden until the "Attempt quiz" dialogue shows it, and moving an iframe
 //     reloads it, so there (the page has the "Attempt quiz" button) the iframe is only created once the slot is
 //     visible inside the dialogue; on the pre-flight page itself (startattempt.php) at once.
-//   mode "dock": a fixed panel in the bottom right corner of attempt and summary pages, small enough to leave the
-//     questions usable; it can be collapsed to its title bar (the iframe keeps running).
+//   mode "dock": a fixed panel in the bottom right corner of attempt and summary pages; it can be collapsed to its
+//     title bar (the iframe keeps running). The page's main region gets as much room at its end as the panel
+//     takes, so every question and button can be scrolled clear of the panel.
 /* exported quizaccessProctorPanel */
 function quizaccessProctorPanel(config) {
     'use strict';
@@ -67,18 +68,24 @@ function quizaccessProctorPanel(config) {
         var body = document.createElement('div');
         body.style.cssText = 'height:260px;overflow:hidden';
         body.appendChild(frame('260px'));
+        var main = document.getElementById('region-main') || document.body;
+        var makeRoom = function() {
+            main.style.paddingBottom = (panel.offsetHeight + 96) + 'px';
+        };
         toggle.addEventListener('click', function() {
             var open = toggle.getAttribute('aria-expanded') !== 'true';
             // Collapsing keeps the iframe alive and rendered (monitoring goes on), only out of the way.
             body.style.height = open ? '260px' : '0';
             toggle.textContent = open ? config.collapse : config.expand;
             toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+            makeRoom();
         });
         bar.appendChild(title);
         bar.appendChild(toggle);
         panel.appendChild(bar);
         panel.appendChild(body);
         document.body.appendChild(panel);
+        makeRoom();
     }
 
     if (config.mode === 'preflight') {
