@@ -5,6 +5,7 @@ second attempt gets its own session; the teacher's review page links to the Proc
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ from moodle_pages import (
     submit_attempt,
 )
 from moodle_harness import login
-from widget_harness import switch_tab_away_and_back
+from widget_harness import free_port, switch_tab_away_and_back
 
 ADD_STUDENT = Path(__file__).with_name("add_student.php")
 
@@ -60,6 +61,21 @@ def attempts_of(harness, quizid: int, userid: int) -> list[list[str]]:
     return harness.sql(
         f"SELECT id, attempt, state FROM mdl_quiz_attempts WHERE quiz = {quizid} AND userid = {userid} ORDER BY id"
     )
+
+
+def forge_start(page, harness, cmid: int) -> str:
+    """POST the quiz's pre-flight form to startattempt.php without opening it (no panel ever runs), and return the
+    error Moodle's server puts under the Proctoring section ("" if none)."""
+    page.goto(f"{harness.url}/mod/quiz/view.php?id={cmid}")
+    form = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('#mod_quiz_preflight_form input[type=hidden]')]"
+        ".map(input => [input.name, input.value]))"
+    )
+    assert any(name.startswith("_qf__") for name in form), form
+    response = page.request.post(f"{harness.url}/mod/quiz/startattempt.php", form={**form, "submitbutton": "Start attempt"})
+    assert response.ok, response.status
+    error = re.search(r'id="id_error_proctorpanel"[^>]*>\s*([^<]*)', response.text())
+    return html.unescape(error.group(1)).strip() if error else ""
 
 
 def take_quiz(page, chromium, harness, quiz: dict, *, consent: bool, switch_on_page: int | None, shots=None) -> dict:
@@ -108,11 +124,37 @@ def test_refused_camera_cannot_start(harness, proctored, browser, tool, screensh
     page.wait_for_load_state("load")
     error = page.locator("#id_error_proctorpanel")
     error.wait_for(timeout=30000)
+    error.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "moodle-preflight-refused.png"))
     assert "/mod/quiz/startattempt.php" in page.url, page.url
     reason = error.inner_text().strip()
     assert reason and "cannot be reached" not in reason, f"the pre-flight says why, in the tool's words: {reason!r}"
     assert attempts_of(harness, proctored["quiz"]["quizid"], userid) == []
+
+    # Enforced by Moodle's server: the form posted directly, without the panel, starts nothing either.
+    assert forge_start(page, harness, proctored["quiz"]["cmid"]) == reason
+    assert attempts_of(harness, proctored["quiz"]["quizid"], userid) == []
+
+
+def test_unreachable_tool_fails_closed(harness, course, browser, tool, timings):
+    """A quiz whose Proctor activity's tool does not answer: no attempt, and the student is told."""
+    started = time.monotonic()
+    dead = f"http://localhost:{free_port()}"
+    stamp = course["quiz"]["name"]
+    typeid = harness.json(
+        "register_tool.sh", f"--name=Unreachable {stamp}", f"--toolurl={dead}/lti/launch/",
+        f"--initiatelogin={dead}/lti/login/", f"--jwks={dead}/lti/jwks/",
+    )["typeid"]
+    activity = harness.json("add_activity.sh", f"--typeid={typeid}", f"--name=Integrity (down): {stamp}")
+    quiz = harness.json("add_quiz.sh", f"--name=Unreachable {stamp}", "--questions=1")
+    # Linking this quiz in the settings form is what the first test shows; here it is a row of the rule's table.
+    harness.sql(f"INSERT INTO mdl_quizaccess_proctor (quizid, ltiid) VALUES ({quiz['quizid']}, {activity['ltiid']})")
+    userid = int(harness.php(str(ADD_STUDENT), str(harness.moodle_dir), "student_nocam", "Harness-Student-2").stdout)
+    page = browser().context.new_page()
+    login(page, harness.url, "student_nocam", "Harness-Student-2")
+    assert "cannot be reached" in forge_start(page, harness, quiz["cmid"])
+    assert attempts_of(harness, quiz["quizid"], userid) == []
+    timings.append(("unreachable tool refused", time.monotonic() - started))
 
 
 @pytest.fixture(scope="module")
