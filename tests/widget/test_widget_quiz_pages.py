@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from widget_harness import Candidate, Traffic, switch_tab_away_and_back, wait_for
+from widget_harness import RECORD_STREAMS, Candidate, Traffic, switch_tab_away_and_back, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -127,6 +127,7 @@ def test_a_replaced_token_never_gets_through_consent(browsers, open_page, servic
     html, session_id, _ = service.monitor_page()
     html = html.replace('id="proctor-widget"', 'id="proctor-widget" data-lms="true"')
     page = open_page(browsers("face", "speech"), "about:blank")
+    page.add_init_script(RECORD_STREAMS)
     replaced = {"now": False}
 
     def session_state(route):
@@ -150,6 +151,7 @@ def test_a_replaced_token_never_gets_through_consent(browsers, open_page, servic
     page.wait_for_timeout(1000)
     assert frame.locator("[aria-labelledby=pw-check-title]").count() == 0
     assert frame.get_by_role("button", name=CONSENT).count() == 0
+    assert frame.evaluate("window.__testStreams.length") == 0, "no camera or microphone was opened"
 
 
 def test_a_dead_token_in_a_new_window_shows_the_lms_message_at_once(browsers, open_page, service):

@@ -263,10 +263,25 @@ export function mountProctorWidget(element, options) {
     }
   }
 
+  /** Consent given: open the devices only if the token still holds (a newer launch may have replaced it). */
+  function acceptConsent() {
+    transport.session().then(
+      (state) => {
+        if (phase !== "consent") return;
+        if (state?.active === false) end().catch(() => {});
+        else showCheck();
+      },
+      (error) => {
+        if (phase !== "consent") return;
+        if ([401, 403, 404].includes(error.status)) refuse(error);
+        else showCheck(); // the network, not the token: the start call checks the token again
+      },
+    );
+  }
+
   function showCheck() {
     phase = "check";
     startRecheck();
-    recheck();
     check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => startMonitoring() });
     showPanel(panelRoot, check.element);
     checkDevices();
@@ -381,7 +396,7 @@ export function mountProctorWidget(element, options) {
       examTitle: examTitle || session?.exam_title,
       keepEvidence,
       retentionDays: evidenceRetentionDays,
-      onAccept: showCheck,
+      onAccept: acceptConsent,
     });
     showPanel(panelRoot, consent, { focus: false });
   }
