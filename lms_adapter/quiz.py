@@ -15,6 +15,7 @@ a new session (:func:`lms_adapter.launch.learner_session`), so each attempt gets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -90,7 +91,7 @@ class Readiness:
     reason: str
 
 
-def handle(call: PlatformCall, body: QuizCall, *, absolute_url) -> dict[str, Any]:
+def handle(call: PlatformCall, body: QuizCall, *, absolute_url: Callable[[str], str]) -> dict[str, Any]:
     """Answer one verified quiz call (``absolute_url`` makes a path absolute, for the review link)."""
     link = ResourceLink.objects.filter(
         tool=call.registration, deployment_id=call.deployment_id, resource_link_id=body.resource_link_id
@@ -181,7 +182,7 @@ def _bound(link: ResourceLink, body: QuizCall) -> LearnerAttempt | None:
     return bound
 
 
-def submit(link: ResourceLink, body: QuizCall, *, absolute_url) -> dict[str, Any]:
+def submit(link: ResourceLink, body: QuizCall, *, absolute_url: Callable[[str], str]) -> dict[str, Any]:
     """End and score the session bound to the attempt; submitting again answers the same result."""
     assert body.attempt is not None
     attempt = (

@@ -14,6 +14,7 @@
 
 import { captureFrames } from "./captureFrames.js";
 import { openDevices, stopStreams, watchDevice } from "./devices.js";
+import { invalidLinkMessage } from "./lib/invalidLink.js";
 import { describeViolation } from "./lib/status.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
@@ -24,6 +25,7 @@ import { h, showPanel } from "./ui/dom.js";
 import { monitorPanel } from "./ui/monitor.js";
 import { messagePanel, receiptPanel } from "./ui/receipt.js";
 import { createToasts } from "./ui/toasts.js";
+import { watchToken } from "./watchToken.js";
 
 export { captureFrames } from "./captureFrames.js";
 export { onAudioActivity } from "./onAudioActivity.js";
@@ -54,37 +56,6 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {(report: any) => void} [onEnd] called with the score report once the session has ended
  * @property {typeof fetch} [fetch]
  */
-
-/** What a page whose token the server refuses tells the candidate, by error code and by how it was opened. */
-const INVALID = {
-  standalone: [
-    "Monitoring unavailable",
-    "This monitoring link is not valid (any more). Reopen the exam from its start page.",
-  ],
-  replaced: [
-    "This page was replaced",
-    "This page was replaced by a newer launch of the activity; continue in the newest window, or launch the " +
-      "activity again.",
-  ],
-  expired: ["This page has expired", "This monitoring page has expired; launch the activity again."],
-  other: ["Monitoring unavailable", "This monitoring page is not valid; launch the activity again."],
-};
-
-/**
- * The title and text for a refused token.
- * @param {{code?: string}} error the API error (`invalid_token`, `token_expired`, ...)
- * @param {boolean} lms
- * @returns {[string, string]}
- */
-export function invalidLinkMessage(error, lms) {
-  if (!lms) return INVALID.standalone;
-  if (error?.code === "invalid_token") return INVALID.replaced;
-  if (error?.code === "token_expired") return INVALID.expired;
-  return INVALID.other;
-}
-
-/** While consent or the device check is shown, the token is checked this often (a newer launch may replace it). */
-const RECHECK_MS = 15000;
 
 /** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
 const MAX_QUEUED_FRAMES = 120;
@@ -193,9 +164,9 @@ export function mountProctorWidget(element, options) {
     finish(messagePanel(title, text));
   }
 
-  // Before monitoring, a newer launch can replace this page's token at any time: check it again when the page is
-  // shown or focused, when consent is given, and every RECHECK_MS, so a dead token never goes through consent.
-  let recheckTimer = null;
+  // Before monitoring, a newer launch can replace this page's token at any time (see watchToken.js); consent
+  // checks it too, before any device is opened.
+  let stopWatchingToken = null;
   function recheck() {
     if (phase !== "consent" && phase !== "check") return;
     transport.session().then(
@@ -207,21 +178,12 @@ export function mountProctorWidget(element, options) {
       },
     );
   }
-  const onShown = () => {
-    if (document.visibilityState === "visible") recheck();
-  };
   function startRecheck() {
-    if (recheckTimer !== null) return;
-    recheckTimer = setInterval(recheck, RECHECK_MS);
-    document.addEventListener("visibilitychange", onShown);
-    window.addEventListener("focus", recheck);
+    stopWatchingToken ??= watchToken(recheck);
   }
   function stopRecheck() {
-    if (recheckTimer === null) return;
-    clearInterval(recheckTimer);
-    recheckTimer = null;
-    document.removeEventListener("visibilitychange", onShown);
-    window.removeEventListener("focus", recheck);
+    stopWatchingToken?.();
+    stopWatchingToken = null;
   }
 
   async function checkDevices() {
