@@ -33,6 +33,7 @@ HARNESS = Path(os.environ.get("PROCTOR_MOODLE_HARNESS") or ROOT.parent / "shared
 CHROMIUM = Path(os.environ.get("PROCTOR_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / "docs" / "img"
 FAILED = pytest.StashKey[bool]()
+BODY_TEXT = "() => document.body ? document.body.innerText : ''"
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -191,8 +192,11 @@ def _browsers(playwright, media, folder: Path, logs: Path) -> Iterator[Callable[
     yield new
     for number, chromium in enumerate(started):
         for index, page in enumerate(chromium.context.pages):
+            name = logs / f"{folder.name}-browser{number}-page{index}"
             try:
-                page.screenshot(path=str(logs / f"{folder.name}-browser{number}-page{index}.png"), timeout=5000)
+                page.screenshot(path=f"{name}.png", timeout=5000)
+                frames = [f"== {frame.url}\n{frame.evaluate(BODY_TEXT)[:1500]}" for frame in page.frames]
+                Path(f"{name}.txt").write_text("\n".join(frames))
             except Exception:  # noqa: BLE001 (a closed or hung page must not hide the test's own failure)
                 pass
         chromium.close()

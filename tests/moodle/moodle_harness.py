@@ -72,6 +72,7 @@ class Harness:
             shutil.rmtree(target)
         shutil.copytree(PLUGIN, target)
         self.php(str(self.moodle_dir / "admin" / "cli" / "upgrade.php"), "--non-interactive")
+        self.php(str(self.moodle_dir / "admin" / "cli" / "purge_caches.php"))  # strings of a same-version copy
 
     def sql(self, query: str) -> list[list[str]]:
         """Rows of a query on Moodle's database (psql, tab-separated)."""

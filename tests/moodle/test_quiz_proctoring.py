@@ -191,11 +191,16 @@ def test_student_takes_proctored_quiz_and_gradebook_shows_tool_score(harness, to
     assert grade.get("ok"), f"gradebook {grade.get('finalgrade')} != tool score {session['score']}: {grade} {session}"
 
 
-def test_teacher_review_links_to_the_proctor_review(harness, proctored, first_attempt, screenshots):
+def test_teacher_review_shows_score_and_links_to_the_proctor_review(
+    harness, tool, proctored, student, first_attempt, screenshots
+):
+    session = next(row for row in sessions(tool, student["id"]) if row["attempt_id"] == first_attempt["attempt_id"])
     page = proctored["teacher_page"]
     page.goto(f"{harness.url}/mod/quiz/review.php?attempt={first_attempt['attempt_id']}")
     link = page.locator(".alert").get_by_role("link", name=re.compile("Open the proctoring review"))
     link.wait_for(timeout=20000)
+    notice = page.locator(".alert").filter(has_text="Open the proctoring review").inner_text()
+    assert f"Integrity score of this attempt: {session['score']:g}/100 ({session['risk']})" in notice, notice
     assert link.get_attribute("href").endswith(f"/mod/lti/view.php?id={proctored['activity']['cmid']}")
     page.screenshot(path=str(screenshots / "moodle-review-link.png"))
     link.click()

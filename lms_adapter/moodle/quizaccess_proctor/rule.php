@@ -141,8 +141,38 @@ class quizaccess_proctor extends \mod_quiz\local\access_rule_base {
         } else if ($script === 'review.php' && has_capability('mod/quiz:viewreports', $this->quizobj->get_context())) {
             $link = html_writer::link($this->tool->view_url(), get_string('reviewlink', 'quizaccess_proctor',
                 format_string($this->tool->lti->name)));
-            \core\notification::info(get_string('reviewintro', 'quizaccess_proctor') . ' ' . $link);
+            \core\notification::info($this->review_summary(optional_param('attempt', 0, PARAM_INT)) . ' ' . $link);
         }
+    }
+
+    /**
+     * For a teacher's review of a finished attempt: its integrity score and band, from the tool.
+     *
+     * The tool's submit call is idempotent: for an attempt that has ended it answers the session's result (and
+     * ends the session, should the observer's call have been lost). Attempts still in progress are not asked.
+     *
+     * @param int $attemptid the reviewed attempt
+     * @return string a sentence for the notification
+     */
+    protected function review_summary(int $attemptid): string {
+        global $DB;
+        $attempt = $attemptid ? $DB->get_record('quiz_attempts', ['id' => $attemptid, 'quiz' => $this->quiz->id]) : false;
+        $open = ['inprogress', 'overdue'];
+        if (!$attempt || $attempt->preview || in_array($attempt->state, $open, true)) {
+            return get_string('reviewintro', 'quizaccess_proctor');
+        }
+        try {
+            [$status, $answer] = $this->tool->call('submit', (int) $attempt->userid, $this->quiz_info(), $attempt);
+        } catch (moodle_exception $e) {
+            return get_string('reviewintro', 'quizaccess_proctor');
+        }
+        if ($status !== 200 || !isset($answer['score'])) {
+            return get_string('reviewnoscore', 'quizaccess_proctor');
+        }
+        return get_string('reviewscore', 'quizaccess_proctor', [
+            'score' => format_float((float) $answer['score'], 2, true, true),
+            'band' => s($answer['risk_level'] ?? ''),
+        ]);
     }
 
     public static function add_settings_form_fields($quizform, $mform) {

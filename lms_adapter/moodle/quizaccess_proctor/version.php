@@ -24,7 +24,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'quizaccess_proctor';
-$plugin->version = 2026113000;
+$plugin->version = 2026113001;
 $plugin->release = '1.0';
 $plugin->requires = 2022112800; // Moodle 4.1.
 $plugin->supported = [401, 405];

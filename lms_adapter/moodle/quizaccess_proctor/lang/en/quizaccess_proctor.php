@@ -38,5 +38,7 @@ $string['proctoredby'] = 'This quiz is proctored by {$a}: your camera and microp
 $string['proctoring'] = 'Proctoring';
 $string['reviewintro'] = 'This quiz is proctored.';
 $string['reviewlink'] = 'Open the proctoring review of {$a} (integrity score of each attempt)';
+$string['reviewnoscore'] = 'This quiz is proctored; the proctoring tool has no session bound to this attempt.';
+$string['reviewscore'] = 'Integrity score of this attempt: {$a->score}/100 ({$a->band}).';
 $string['toolrefused'] = 'The proctoring tool refused: {$a}';
 $string['toolunreachable'] = 'The proctoring service cannot be reached, so the attempt cannot start. Try again in a moment, or tell your teacher.';
