@@ -81,7 +81,10 @@ def logs(tmp_path_factory) -> Path:
 def harness(need, logs, timings) -> Iterator[Harness]:
     """Moodle running with the plugin installed (set up first when needed: ~2 min the first time)."""
     need((HARNESS / "setup.sh").is_file(), f"the Moodle harness at {HARNESS} (PROCTOR_MOODLE_HARNESS)")
-    need(shutil.which("php") is not None and shutil.which("psql") is not None, "PHP and psql (the harness's setup.sh installs them)")
+    need(
+        shutil.which("php") is not None and shutil.which("psql") is not None,
+        "PHP and psql (the harness's setup.sh installs them)",
+    )
     need(CHROMIUM.is_file(), f"Chromium at {CHROMIUM}")
     env = {**os.environ}
     env.setdefault("HARNESS_DIR", "/tmp/proctor-moodle")
@@ -118,7 +121,8 @@ def tool(harness, tmp_path_factory, timings) -> Iterator[Tool]:
     try:
         deadline = time.monotonic() + 60
         while tool.get("/lti/jwks/")[0] != 200:
-            assert time.monotonic() < deadline, f"the tool did not start: {(folder / 'service.log').read_text()[-2000:]}"
+            log = (folder / "service.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, f"the tool did not start: {log}"
             time.sleep(0.3)
         timings.append(("start the tool and its worker", time.monotonic() - started))
         started = time.monotonic()
@@ -225,11 +229,13 @@ def screenshots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def print_logs_on_failure(request, harness, tool) -> Iterator[None]:
-    """After a failed test: the tails of Moodle's, the tool's and the worker's logs (kept in the test's tmp dir)."""
+def print_logs_on_failure(request) -> Iterator[None]:
+    """After a failed test that used Moodle: the tails of Moodle's, the tool's and the worker's logs (kept in the
+    test's tmp dir)."""
     yield
-    if not request.node.stash.get(FAILED, False):
+    if not request.node.stash.get(FAILED, False) or "tool" not in request.fixturenames:
         return
+    harness, tool = request.getfixturevalue("harness"), request.getfixturevalue("tool")
     moodle_log = Path(harness.env["HARNESS_DIR"]) / "moodle.log"
     for log in [moodle_log, harness.logs / "harness.log", *tool.logs]:
         if log.is_file():

@@ -44,7 +44,8 @@ class Harness:
         )
         self.timed(script, started)
         with (self.logs / "harness.log").open("a") as log:
-            log.write(f"$ {script} {' '.join(args)}\n-> {done.returncode}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}\n")
+            log.write(f"$ {script} {' '.join(args)}\n-> {done.returncode}\n")
+            log.write(f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}\n")
         if check and done.returncode != 0:
             raise AssertionError(f"{script} {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
         return done

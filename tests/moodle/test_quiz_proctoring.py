@@ -72,7 +72,8 @@ def forge_start(page, harness, cmid: int) -> str:
         ".map(input => [input.name, input.value]))"
     )
     assert any(name.startswith("_qf__") for name in form), form
-    response = page.request.post(f"{harness.url}/mod/quiz/startattempt.php", form={**form, "submitbutton": "Start attempt"})
+    form["submitbutton"] = "Start attempt"
+    response = page.request.post(f"{harness.url}/mod/quiz/startattempt.php", form=form)
     assert response.ok, response.status
     error = re.search(r'id="id_error_proctorpanel"[^>]*>\s*([^<]*)', response.text())
     return html.unescape(error.group(1)).strip() if error else ""
