@@ -115,15 +115,9 @@ def tool(harness, tmp_path_factory, timings) -> Iterator[Tool]:
     started = time.monotonic()
     tool.cli("migrate", "--verbosity", "0")
     tool.cli("rotate_lti_key")
-    # Threads: Chromium keeps idle connections open, which would hold a sync worker each until its timeout.
-    tool.spawn(folder / "service.log", "serve", "--threads", "4", "--access-logfile", "-")
     tool.spawn(folder / "worker.log", "db_worker", "--interval", "0.5", "--no-reload", "--no-startup-delay")
     try:
-        deadline = time.monotonic() + 60
-        while tool.get("/lti/jwks/")[0] != 200:
-            log = (folder / "service.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, f"the tool did not start: {log}"
-            time.sleep(0.3)
+        tool.start_service()
         timings.append(("start the tool and its worker", time.monotonic() - started))
         started = time.monotonic()
         link = tool.cli("lti_registration_url", "--base-url", tool.base_url).strip()

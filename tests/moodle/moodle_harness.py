@@ -95,6 +95,7 @@ class Tool:
     base_url: str
     env: dict[str, str]
     processes: list[subprocess.Popen] = field(default_factory=list)
+    service: subprocess.Popen | None = None
 
     @property
     def logs(self) -> list[Path]:
@@ -117,6 +118,27 @@ class Tool:
                     env=self.env, cwd=self.folder, stdout=out, stderr=subprocess.STDOUT,
                 )
             )
+
+    def start_service(self) -> None:
+        """gunicorn on the tool's port (threads: Chromium keeps idle connections open, which would hold a sync
+        worker each until its timeout); returns once it answers."""
+        log = self.folder / "service.log"
+        with log.open("a") as out:
+            self.service = subprocess.Popen(
+                [sys.executable, "-m", "proctor_core.service.cli", "serve", "--threads", "4", "--access-logfile", "-"],
+                env=self.env, cwd=self.folder, stdout=out, stderr=subprocess.STDOUT,
+            )
+        self.processes.append(self.service)
+        deadline = time.monotonic() + 60
+        while self.get("/lti/jwks/")[0] != 200:
+            if self.service.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the tool did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+
+    def stop_service(self) -> None:
+        """Take the tool off the network (its grade worker keeps running)."""
+        self.service.terminate()
+        self.service.wait(timeout=20)
 
     def get(self, path: str) -> tuple[int, str]:
         try:

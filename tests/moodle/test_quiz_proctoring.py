@@ -79,9 +79,12 @@ def forge_start(page, harness, cmid: int) -> str:
     return html.unescape(error.group(1)).strip() if error else ""
 
 
-def take_quiz(page, chromium, harness, quiz: dict, *, consent: bool, switch_on_page: int | None, shots=None) -> dict:
+def take_quiz(
+    page, chromium, harness, quiz: dict, *, consent: bool, switch_on_page: int | None, shots=None, before_submit=None
+) -> dict:
     """Start an attempt through the pre-flight panel, answer every page (switching tab once on one of them),
-    submit. Returns the attempt id and how long monitoring took to resume on each page."""
+    submit (calling ``before_submit`` first). Returns the attempt id and how long monitoring took to resume on
+    each page."""
     panel = open_preflight(page, harness, quiz["cmid"])
     if consent:
         consent_and_check(panel, page)
@@ -107,6 +110,8 @@ def take_quiz(page, chromium, harness, quiz: dict, *, consent: bool, switch_on_p
         page.wait_for_load_state("load")
     assert "/mod/quiz/summary.php" in page.url, page.url
     resumed.append(round(monitoring(page.frame_locator(DOCK), page), 1))
+    if before_submit:
+        before_submit()
     submit_attempt(page)
     assert page.locator("[data-proctor-panel]").count() == 0, "no panel on the review page"
     return {"attempt_id": attempt_id, "resumed": resumed}
@@ -226,3 +231,31 @@ def test_second_attempt_gets_its_own_session(harness, tool, proctored, student, 
     assert bound[second["attempt_id"]]["active"] is False, "submitting ended the second session"
     violations = bound[second["attempt_id"]]["violations"]
     assert [code for code, notice in violations if not notice and code != "silence"] == [], violations
+
+
+def test_submit_is_retried_by_a_task_while_the_tool_is_down(harness, tool, proctored, student, first_attempt, timings):
+    """The tool is down when the student submits: the attempt is submitted all the same, Moodle queues an ad-hoc
+    task, and once the tool is back the task ends and scores the attempt's session."""
+    started = time.monotonic()
+    try:
+        taken = take_quiz(
+            first_attempt["page"], first_attempt["chromium"], harness, proctored["quiz"], consent=True,
+            switch_on_page=None, before_submit=tool.stop_service,
+        )
+        queued = harness.sql(
+            "SELECT id, customdata FROM mdl_task_adhoc WHERE classname LIKE '%quizaccess_proctor%submit_attempt'"
+        )
+        mine = [row for row in queued if f'"attempt":{{"id":{taken["attempt_id"]},' in row[1]]
+        assert len(mine) == 1, queued
+    finally:
+        if tool.service.poll() is not None:
+            tool.start_service()
+    bound = [row for row in sessions(tool, student["id"]) if row["attempt_id"] == taken["attempt_id"]]
+    assert len(bound) == 1 and bound[0]["active"] is True, f"not ended while the tool was down: {bound}"
+    assert attempts_of(harness, proctored["quiz"]["quizid"], student["id"])[-1][2] == "finished"
+
+    harness.php(str(harness.moodle_dir / "admin" / "cli" / "adhoc_task.php"), f"--id={mine[0][0]}", "--force")
+    bound = [row for row in sessions(tool, student["id"]) if row["attempt_id"] == taken["attempt_id"]]
+    assert bound[0]["active"] is False and bound[0]["score"] is not None, bound
+    assert harness.sql(f"SELECT id FROM mdl_task_adhoc WHERE id = {mine[0][0]}") == [], "the task is done"
+    timings.append(("attempt submitted while the tool was down, then the task", time.monotonic() - started))
