@@ -29,6 +29,7 @@ from moodle_harness import login
 from widget_harness import free_port, switch_tab_away_and_back
 
 ADD_STUDENT = Path(__file__).with_name("add_student.php")
+ABANDON = Path(__file__).with_name("abandon_attempt.php")
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +260,24 @@ def test_submit_is_retried_by_a_task_while_the_tool_is_down(harness, tool, proct
     assert bound[0]["active"] is False and bound[0]["score"] is not None, bound
     assert harness.sql(f"SELECT id FROM mdl_task_adhoc WHERE id = {mine[0][0]}") == [], "the task is done"
     timings.append(("attempt submitted while the tool was down, then the task", time.monotonic() - started))
+
+
+def test_abandoned_attempt_ends_its_session(harness, tool, proctored, student, first_attempt, timings):
+    """An attempt Moodle abandons (never submitted, e.g. by cron after its time ran out) ends its session too."""
+    started = time.monotonic()
+    page = first_attempt["page"]
+    panel = open_preflight(page, harness, proctored["quiz"]["cmid"])
+    consent_and_check(panel, page)
+    monitoring(panel, page)
+    page.get_by_role("button", name="Start attempt").click()
+    page.wait_for_url("**/mod/quiz/attempt.php**", timeout=60000)
+    attempt_id = int(re.search(r"attempt=(\d+)", page.url).group(1))
+    monitoring(page.frame_locator(DOCK), page)
+    bound = [row for row in sessions(tool, student["id"]) if row["attempt_id"] == attempt_id]
+    assert len(bound) == 1 and bound[0]["active"] is True, bound
+
+    state = harness.php(str(ABANDON), str(harness.moodle_dir), str(attempt_id)).stdout.strip()
+    assert state == "abandoned"
+    bound = [row for row in sessions(tool, student["id"]) if row["attempt_id"] == attempt_id]
+    assert bound[0]["active"] is False and bound[0]["score"] is not None, bound
+    timings.append(("attempt abandoned", time.monotonic() - started))
