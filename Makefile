@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROCTOR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/proctor_test
 
-.PHONY: run test test-prerequisites bench clean
+.PHONY: run test test-prerequisites bench clean moodle-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test-prerequisites: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python bench/detectors.py
 	$(BIN)/python bench/load.py
+
+# The Moodle quiz access rule as the zip Moodle's plugin installer takes (top folder proctor/).
+moodle-plugin:
+	rm -rf build/moodle-plugin dist/quizaccess_proctor.zip
+	mkdir -p build/moodle-plugin dist
+	cp -r lms_adapter/moodle/quizaccess_proctor build/moodle-plugin/proctor
+	cd build/moodle-plugin && $(PYTHON) -m zipfile -c ../../dist/quizaccess_proctor.zip proctor
+	@echo "dist/quizaccess_proctor.zip: Site administration > Plugins > Install plugins (or unzip into mod/quiz/accessrule/)"
 
 # Build and test leftovers; the database in ./data/proctor.sqlite3 is kept.
 clean:

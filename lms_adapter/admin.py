@@ -29,7 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ResourceLink)
 class ResourceLinkAdmin(ReadOnlyAdmin):
-    list_display = ("title", "context_title", "tool", "deployment_id", "has_gradebook", "updated_at")
+    list_display = ("title", "context_title", "tool", "deployment_id", "has_gradebook", "quiz_linked_at", "updated_at")
     list_filter = ("tool",)
     search_fields = ("title", "context_title", "context_id", "resource_link_id")
 
@@ -40,8 +40,8 @@ class ResourceLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(LearnerAttempt)
 class LearnerAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("user_id", "resource_link", "session", "created_at")
-    search_fields = ("user_id", "session__candidate__name", "session__candidate__email")
+    list_display = ("user_id", "resource_link", "sequence", "quiz_name", "quiz_attempt_number", "session", "created_at")
+    search_fields = ("user_id", "session__candidate__name", "session__candidate__email", "quiz_name")
     list_select_related = ("resource_link", "session__candidate", "session__exam")
 
 

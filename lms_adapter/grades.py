@@ -89,13 +89,23 @@ def grading_progress(report: ScoreReport) -> str:
     return "FullyGraded"
 
 
+def gradable(attempt: LearnerAttempt) -> bool:
+    """Whether the session's result goes to the gradebook: always for a plain activity; for a quiz-linked one only
+    when it proctored a quiz attempt. A session that ended before any attempt started (a pre-flight form left, then
+    ended by the idle sweep) would otherwise replace the integrity grade of the learner's real attempt."""
+    return attempt.quiz_attempt_id is not None or attempt.resource_link.quiz_linked_at is None
+
+
 def record(attempt: LearnerAttempt, report: ScoreReport) -> GradeOutbox | None:
     """Queue a result of ``attempt`` for its gradebook, in the caller's transaction.
 
-    Nothing is queued when the latest result is the same (a hook called twice sends once). A new result gets a
-    timestamp at least one second after the previous one (Moodle compares whole seconds and answers 409 to a
-    timestamp that is not newer), and replaces any earlier result still waiting.
+    Nothing is queued when the latest result is the same (a hook called twice sends once), or when the session
+    is not :func:`gradable`. A new result gets a timestamp at least one second after the previous one (Moodle
+    compares whole seconds and answers 409 to a timestamp that is not newer), and replaces any earlier result
+    still waiting.
     """
+    if not gradable(attempt):
+        return None
     comment, grading = summarise(report), grading_progress(report)
     latest = attempt.grades.order_by("-timestamp").first()
     if latest and (latest.score, latest.comment, latest.grading_progress) == (report.score, comment, grading):
@@ -116,9 +126,11 @@ def record(attempt: LearnerAttempt, report: ScoreReport) -> GradeOutbox | None:
 
 def record_missing() -> list[GradeOutbox]:
     """Queue the results of ended attempts that have none queued (e.g. the hook failed, and logged why)."""
-    missing = LearnerAttempt.objects.filter(
-        session__active=False, session__score__isnull=False, grades__isnull=True
-    ).select_related("session")
+    missing = (
+        LearnerAttempt.objects.filter(session__active=False, session__score__isnull=False, grades__isnull=True)
+        .exclude(resource_link__quiz_linked_at__isnull=False, quiz_attempt_id__isnull=True)
+        .select_related("session", "resource_link")
+    )
     return [row for attempt in missing if (row := record(attempt, api.stored_report(attempt.session)))]
 
 

@@ -2,7 +2,8 @@
 
 Every launch binds its resource link to the link's own exam (rules from the ``proctor_exam`` custom parameter) and
 remembers the gradebook line item. A learner then gets their proctoring session for the activity, opened on the
-first launch and resumed after; an instructor gets the review of every learner's session.
+first launch and resumed while it is active (on a quiz-linked activity, a new one for each quiz attempt); an
+instructor gets the review of every session.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from proctor_core.service.models import ProctoringSession
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 EXTERNAL_ID_MAX = 255
+OPEN_TRIES = 3
 
 
 def bind_resource_link(tool: LtiTool, claims: Mapping[str, Any]) -> ResourceLink:
@@ -55,32 +57,51 @@ def bind_resource_link(tool: LtiTool, claims: Mapping[str, Any]) -> ResourceLink
 def learner_session(resource_link: ResourceLink, claims: Mapping[str, Any]) -> tuple[ProctoringSession, str | None]:
     """The learner's session for the activity and a fresh token: opened on the first launch, resumed after.
 
-    A new token replaces the previous one, so only the latest launch's page keeps working. An ended session gets
-    no token: the learner sees its result.
+    A new token replaces the previous one, so only the latest launch's page keeps working. On a plain activity an
+    ended session gets no token: the learner sees its result. On a quiz-linked activity the launch after an ended
+    session opens the learner's next one, for the next quiz attempt.
     """
     user_id = str(claims["sub"])
-    attempt = resource_link.attempts.select_related("session__exam").filter(user_id=user_id).first()
-    if attempt is None:
+    for _ in range(OPEN_TRIES):
+        latest = resource_link.attempts.select_related("session__exam").filter(user_id=user_id).order_by("-sequence")
+        attempt = latest.first()
+        if attempt is not None and (attempt.session.active or resource_link.quiz_linked_at is None):
+            break
         try:
-            with transaction.atomic():
-                session, token = api.open_session(
-                    exam=resource_link.exam,
-                    name=_display_name(claims),
-                    email=str(claims.get("email", ""))[:254],
-                    external_id=_external_id(resource_link.tool.issuer, user_id),
-                    context={
-                        "lti_issuer": resource_link.tool.issuer,
-                        "lti_context_id": resource_link.context_id,
-                        "lti_resource_link_id": resource_link.resource_link_id,
-                    },
-                )
-                LearnerAttempt.objects.create(resource_link=resource_link, user_id=user_id, session=session)
-            return session, token
-        except IntegrityError:  # the same learner's concurrent launch opened it first
-            attempt = resource_link.attempts.select_related("session__exam").get(user_id=user_id)
+            return _open(resource_link, claims, user_id, sequence=attempt.sequence + 1 if attempt else 1)
+        except IntegrityError:  # the same learner's concurrent launch opened it first: resume that one
+            continue
+    else:
+        raise IntegrityError(f"could not open or resume the session of learner {user_id!r} for {resource_link}")
     if not attempt.session.active:
         return attempt.session, None
     return attempt.session, api.reissue_token(attempt.session)
+
+
+def _open(
+    resource_link: ResourceLink, claims: Mapping[str, Any], user_id: str, *, sequence: int
+) -> tuple[ProctoringSession, str]:
+    with transaction.atomic():
+        session, token = api.open_session(
+            exam=resource_link.exam,
+            name=_display_name(claims),
+            email=str(claims.get("email", ""))[:254],
+            external_id=_external_id(resource_link.tool.issuer, user_id),
+            context={
+                "lti_issuer": resource_link.tool.issuer,
+                "lti_context_id": resource_link.context_id,
+                "lti_resource_link_id": resource_link.resource_link_id,
+            },
+        )
+        LearnerAttempt.objects.create(resource_link=resource_link, user_id=user_id, session=session, sequence=sequence)
+    return session, token
+
+
+def launch_return_url(claims: Mapping[str, Any]) -> str:
+    """Where the platform wants the learner to go when done (``launch_presentation.return_url``), if http(s)."""
+    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    url = str(presentation.get("return_url") or "") if isinstance(presentation, Mapping) else ""
+    return url if url.startswith(("https://", "http://")) and len(url) <= 2048 else ""
 
 
 def _display_name(claims: Mapping[str, Any]) -> str:

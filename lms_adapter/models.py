@@ -3,10 +3,11 @@
 Those two are pylti1p3's own models, re-exported here: the rest of the project never imports pylti1p3.
 
 - :class:`ResourceLink`: a proctored activity in a course, bound to its exam and its gradebook line item.
-- :class:`LearnerAttempt`: a learner's proctoring session for that activity.
+- :class:`LearnerAttempt`: a learner's proctoring session for that activity (one per quiz attempt when quiz-linked).
 - :class:`GradeOutbox`: a score on its way to the gradebook (durable; see docs/decisions/0003-grade-outbox.md).
 - :class:`RetiredToolKey`: a tool key replaced by a newer one, still published until it is pruned.
 - :class:`LaunchValue`: login state, nonce and launch data between a platform's login and its launch.
+- :class:`UsedCallId`: the ``jti`` of a platform's signed call, kept until the call expires so it is never replayed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "LtiToolKey",
     "ResourceLink",
     "RetiredToolKey",
+    "UsedCallId",
 ]
 
 
@@ -39,6 +41,11 @@ class ResourceLink(models.Model):
         max_length=1024, blank=True, help_text="AGS line item of this activity; empty if the platform accepts no grade"
     )
     ags_scopes = models.JSONField(default=list, blank=True, help_text="AGS scopes the platform granted")
+    quiz_linked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="First signed quiz call for this activity: from then on, each quiz attempt gets its own session",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,16 +61,34 @@ class ResourceLink(models.Model):
 
 
 class LearnerAttempt(models.Model):
-    """A learner's proctoring session for an activity: one per learner; a new launch resumes it."""
+    """A learner's proctoring session for an activity.
+
+    A plain activity has one per learner (``sequence`` 1), which every launch resumes. A quiz-linked activity gets a
+    new one (the next ``sequence``) at the first launch after the learner's latest session ended; the quiz's
+    signed ``start`` call binds it to one quiz attempt.
+    """
 
     resource_link = models.ForeignKey(ResourceLink, on_delete=models.PROTECT, related_name="attempts")
     user_id = models.CharField(max_length=255, help_text="The learner's LTI subject (sub), the AGS userId")
+    sequence = models.PositiveIntegerField(default=1, help_text="1 for the learner's first session here, then 2...")
     session = models.OneToOneField("proctor.ProctoringSession", on_delete=models.PROTECT, related_name="lti_attempt")
+    quiz_cmid = models.BigIntegerField(null=True, blank=True, help_text="The quiz (course module id) it proctors")
+    quiz_name = models.CharField(max_length=255, blank=True)
+    quiz_attempt_id = models.BigIntegerField(null=True, blank=True, help_text="The quiz attempt it is bound to")
+    quiz_attempt_number = models.PositiveIntegerField(null=True, blank=True, help_text="1 for the first attempt...")
+    bound_at = models.DateTimeField(null=True, blank=True, help_text="When the quiz attempt started")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["resource_link", "user_id"], name="lti_attempt_once_per_learner")
+            models.UniqueConstraint(
+                fields=["resource_link", "user_id", "sequence"], name="lti_attempt_once_per_learner_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["resource_link", "quiz_attempt_id"],
+                condition=models.Q(quiz_attempt_id__isnull=False),
+                name="lti_attempt_once_per_quiz_attempt",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,3 +161,17 @@ class LaunchValue(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class UsedCallId(models.Model):
+    """A signed call's ``jti``, remembered until the call expires: a replayed call is refused."""
+
+    issuer = models.CharField(max_length=255)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "jti"], name="lti_call_id_once_per_issuer")]
+
+    def __str__(self) -> str:
+        return f"{self.jti} from {self.issuer}"

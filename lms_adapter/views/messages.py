@@ -24,7 +24,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lms_adapter import tool
 from lms_adapter.deep_linking import ExamRulesForm, content_item
-from lms_adapter.launch import bind_resource_link, learner_session
+from lms_adapter.launch import bind_resource_link, launch_return_url, learner_session
 from lms_adapter.review import review_context
 from lms_adapter.roles import ROLES_CLAIM, LaunchRole, launch_role
 from proctor_core.errors import ProctorError
@@ -92,7 +92,13 @@ def launch(request: HttpRequest) -> HttpResponse:
         session, token = learner_session(resource_link, claims)
         if token is None:
             return redirect(api.result_url(session))
-        return monitoring_page(request, session, token)
+        extra = {
+            "lms": True,
+            "return_url": launch_return_url(claims),
+            # On a quiz-linked activity the attempt's submission ends the session, not the learner.
+            "endable": resource_link.quiz_linked_at is None,
+        }
+        return monitoring_page(request, session, token, extra)
     return refused(request, "Not available", "This activity is for the course's learners and instructors.", 403)
 
 

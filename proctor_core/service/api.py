@@ -17,7 +17,7 @@ from proctor_core.engine import SessionState
 from proctor_core.scoring import describe_notice
 from proctor_core.service.apps import service_config
 from proctor_core.service.engines import engine_for, now
-from proctor_core.service.exceptions import SessionNotFound, UnknownExam
+from proctor_core.service.exceptions import SessionEnded, SessionNotFound, UnknownExam
 from proctor_core.service.models import Candidate, Exam, ProctoringSession, to_datetime
 from proctor_core.service.tokens import hash_token, new_token, result_key
 from proctor_core.types import Coverage, Penalty, RiskLevel, ScoreReport, SessionInfo
@@ -195,6 +195,24 @@ def end_session(session: ProctoringSession) -> ScoreReport:
     return report
 
 
+def start_monitoring(session: ProctoringSession) -> ProctoringSession:
+    """Record that monitoring started (consent given, device check passed); the first time counts.
+
+    A page that reloads during monitoring then resumes it without asking for consent again.
+
+    :raises SessionEnded: the session has ended.
+    """
+    with transaction.atomic():
+        locked = locked_session(session.pk)
+        if not locked.active:
+            raise SessionEnded("the session has ended; monitoring cannot start")
+        if locked.monitoring_started_at is None:
+            locked.monitoring_started_at = to_datetime(now())
+            locked.save(update_fields=["monitoring_started_at"])
+    session.monitoring_started_at = locked.monitoring_started_at
+    return session
+
+
 def api_base() -> str:
     """URL prefix of REST API v1, e.g. ``/api/v1`` (respecting a deployment under a sub-path)."""
     return f"{get_script_prefix()}api/v1"
@@ -236,6 +254,7 @@ __all__ = [
     "session_by_token",
     "session_info",
     "standalone_exam",
+    "start_monitoring",
     "stored_report",
     "update_exam_config",
     "validated_config",

@@ -81,6 +81,9 @@ class ProctoringSession(models.Model):
     expires_at = models.DateTimeField(help_text="The session token is refused after this time")
     active = models.BooleanField(default=True)
     started_at = models.DateTimeField()
+    monitoring_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the candidate consented and passed the device check (the widget said so)"
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     config = models.JSONField(default=dict)
     engine_state = models.JSONField(default=dict)
@@ -105,6 +108,11 @@ class ProctoringSession(models.Model):
 
     def exam_config(self) -> ExamConfig:
         return ExamConfig.model_validate(self.config)
+
+    def last_frame_at(self) -> datetime | None:
+        """When the last camera frame was judged (from the engine's state: no query, nothing stored per frame)."""
+        stream = self.engine_state.get("streams", {}).get(ObservationKind.FRAME.value)
+        return to_datetime(float(stream["last_at"])) if stream else None
 
 
 class ViolationRecord(models.Model):

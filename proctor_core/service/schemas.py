@@ -176,6 +176,9 @@ class SessionDetail(BaseModel):
     exam_title: str
     active: bool
     started_at: datetime
+    monitoring_started_at: datetime | None = Field(
+        description="When the candidate consented and passed the device check; null before"
+    )
     ended_at: datetime | None
     expires_at: datetime
     counts: dict[str, int] = Field(description="Recorded violations and notices per code")

@@ -184,6 +184,42 @@ class FakePlatform:
         claims.update(overrides)
         return claims
 
+    # -- the quiz access rule's signed calls (Moodle's server -> the tool) ----------------------------------------
+
+    def quiz_claims(
+        self,
+        action: str,
+        *,
+        sub: str = "7",
+        resource_link_id: str = "11",
+        attempt: int | None = 501,
+        number: int = 1,
+        now: float | None = None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
+        """Claims of the quiz access rule's call, as the contract (and the rule's PHP) builds them."""
+        issued = int(now if now is not None else time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "iat": issued,
+            "exp": issued + 60,
+            "jti": secrets.token_hex(16),
+            LTI + "deployment_id": self.deployment_id,
+            "sub": sub,
+            "resource_link_id": resource_link_id,
+            "action": action,
+            "quiz": {"cmid": 42, "name": "Quiz 1"},
+        }
+        if attempt is not None:
+            claims["attempt"] = {"id": attempt, "number": number}
+        claims.update(overrides)
+        return claims
+
+    def quiz_call(self, client, action: str, *, token: str | None = None, **claims: Any):
+        """``POST /lti/moodle/quiz/`` with a signed call (or the given ``token``), as Moodle's curl sends it."""
+        return client.post("/lti/moodle/quiz/", {"jwt": token or self.sign(self.quiz_claims(action, **claims))})
+
     # -- the browser's part, through Django's test client ---------------------------------------------------------
 
     def login(self, client, *, login_hint: str = "7") -> AuthRequest:

@@ -53,3 +53,17 @@ def test_failed_grade_is_shown_and_sent_again(admin_client, platform, registrati
     assert row.status == GradeOutbox.Status.PENDING
     queued = DBTaskResult.objects.filter(task_path="lms_adapter.tasks.deliver_grade")
     assert [task.args_kwargs["args"] for task in queued] == [[row.pk], [row.pk]]  # at the end, and again now
+
+
+def test_learner_attempts_show_their_quiz_attempt(admin_client, platform, registration, client):
+    response = platform.launch(client, sub="7", roles=LEARNER)
+    attempt = ProctoringSession.objects.get(pk=response.context["session_id"]).lti_attempt
+    attempt.quiz_name, attempt.quiz_attempt_number = "Quiz 1", 2
+    attempt.save()
+
+    listing = admin_client.get("/admin/lms_adapter/learnerattempt/?q=Quiz")
+
+    assert listing.status_code == 200
+    page = listing.content.decode()
+    assert "Quiz 1" in page and ">2<" in page
+    assert admin_client.get("/admin/lms_adapter/resourcelink/").status_code == 200

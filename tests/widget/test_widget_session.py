@@ -125,7 +125,9 @@ def test_keyboard_only_and_live_regions(browsers, open_page, service):
         page.keyboard.press("Enter")
 
     activate("I agree: check my camera and microphone")
-    assert page.evaluate("document.activeElement.textContent") == "Camera and microphone check", "focus follows"
+    # Consent checks the token with the service first, then the device check takes focus.
+    heading = "() => document.activeElement.textContent === 'Camera and microphone check'"
+    wait_for(lambda: page.evaluate(heading), 5, "focus to follow to the device check", page=page)
     activate("Start monitoring")
     page.locator("[data-pw=monitor]").wait_for()
     status = page.locator("[data-pw=monitor] [role=status]")

@@ -4,7 +4,9 @@ steps a candidate takes."""
 from __future__ import annotations
 
 import html
+import http.cookiejar
 import json
+import re
 import socket
 import subprocess
 import time
@@ -82,6 +84,24 @@ class Service:
         assert status == 200, body
         return body
 
+    def monitor_page(self, *, name: str = "Quinn Quiz", exam: str = "exam") -> tuple[str, str, str]:
+        """The start form posted as a browser does: the monitoring page's HTML (the real template), with the new
+        session's id and token."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(f"{self.base_url}/", timeout=10) as response:
+            form = response.read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf, "name": name, "email": "quinn@example.org", "exam": exam}
+        ).encode()
+        request = urllib.request.Request(f"{self.base_url}/", data=body, headers={"Referer": f"{self.base_url}/"})
+        with opener.open(request, timeout=10) as response:
+            page = response.read().decode()
+        session_id = re.search(r'data-session-id="([^"]+)"', page).group(1)
+        token = re.search(r'data-token="([^"]+)"', page).group(1)
+        return page, session_id, token
+
     def violations(self, session_id: str, token: str) -> list[dict]:
         status, body = self.call("GET", f"/api/v1/sessions/{session_id}/violations", token=token)
         assert status == 200, body
@@ -99,9 +119,33 @@ class Embedder:
         return f"{self.origin}/frame?{query}"
 
 
+def quiz_page(src: str, number: int, pages: int) -> str:
+    """A page of an LMS quiz attempt: the question, the monitoring panel (an iframe of the tool), and a link to
+    the next page; after the last page, the summary. Each page is a new top-level document, as in Moodle."""
+    next_link = (
+        f"<a id='next' href='/quiz?{urllib.parse.urlencode({'src': src, 'page': number + 1, 'pages': pages})}'>"
+        "Next page</a>"
+        if number < pages
+        else "<p id='summary'>Summary of attempt</p>"
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Quiz page {number}</title></head>"
+        f"<body style='font-family:sans-serif;margin:1rem'><h1>Question {number}</h1>"
+        f"<label>Answer <input id='answer' name='answer'></label> {next_link}"
+        f"<iframe id='tool' title='Proctoring' src='{html.escape(src)}' allow='camera; microphone' "
+        "style='display:block;width:100%;height:520px;border:1px solid #999'></iframe></body></html>"
+    )
+
+
 class FrameHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        parsed = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(parsed.query)
+        if parsed.path == "/quiz":
+            number, pages = int(query.get("page", ["1"])[0]), int(query.get("pages", ["2"])[0])
+            return self._reply(quiz_page(query["src"][0], number, pages).encode())
         src = html.escape(query.get("src", ["about:blank"])[0])
         allow = query.get("allow", [None])[0]
         allow_attr = f' allow="{html.escape(allow)}"' if allow is not None else ""
@@ -109,8 +153,11 @@ class FrameHandler(BaseHTTPRequestHandler):
             "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Course page</title></head>"
             "<body style='font-family:sans-serif;margin:1rem'><h1>Course page (another origin)</h1>"
             f"<iframe id='tool' title='Proctoring' src='{src}'{allow_attr} "
-            "style='width:1000px;height:760px;border:1px solid #999'></iframe></body></html>"
+            "style='width:min(1000px,100%);height:760px;border:1px solid #999'></iframe></body></html>"
         ).encode()
+        self._reply(page)
+
+    def _reply(self, page: bytes) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(page)))

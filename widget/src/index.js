@@ -14,6 +14,7 @@
 
 import { captureFrames } from "./captureFrames.js";
 import { openDevices, stopStreams, watchDevice } from "./devices.js";
+import { invalidLinkMessage } from "./lib/invalidLink.js";
 import { describeViolation } from "./lib/status.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
@@ -24,6 +25,7 @@ import { h, showPanel } from "./ui/dom.js";
 import { monitorPanel } from "./ui/monitor.js";
 import { messagePanel, receiptPanel } from "./ui/receipt.js";
 import { createToasts } from "./ui/toasts.js";
+import { watchToken } from "./watchToken.js";
 
 export { captureFrames } from "./captureFrames.js";
 export { onAudioActivity } from "./onAudioActivity.js";
@@ -37,7 +39,12 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {string} sessionId
  * @property {string} token the session token
  * @property {string} [examTitle]
- * @property {string} [resultUrl] where "Continue" on the receipt leads
+ * @property {string} [resultUrl] where "Continue" on the receipt leads (the candidate's result page)
+ * @property {string} [returnUrl] where "Continue" leads instead, when the page was launched from an LMS that
+ *   named a return URL (`launch_presentation.return_url`)
+ * @property {boolean} [lms=false] launched from an LMS: a refused token means a newer launch replaced this page
+ * @property {boolean} [endable=true] show the end button; false when the session ends elsewhere (an LMS quiz
+ *   attempt's submission ends it)
  * @property {boolean} [keepEvidence] whether the exam keeps evidence pictures, for the consent text (unknown: a
  *   general statement)
  * @property {number} [evidenceRetentionDays] how long evidence is kept
@@ -52,8 +59,6 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {(report: any) => void} [onEnd] called with the score report once the session has ended
  * @property {typeof fetch} [fetch]
  */
-
-const INVALID_LINK = "This monitoring link is not valid (any more). Reopen the exam from its start page.";
 
 /** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
 const MAX_QUEUED_FRAMES = 120;
@@ -72,6 +77,9 @@ export function mountProctorWidget(element, options) {
     token,
     examTitle,
     resultUrl,
+    returnUrl,
+    lms = false,
+    endable = true,
     keepEvidence = null,
     evidenceRetentionDays = null,
     silenceThreshold = 5,
@@ -93,8 +101,8 @@ export function mountProctorWidget(element, options) {
   element.replaceChildren(panelRoot, toastRoot);
   const toasts = createToasts(toastRoot);
 
-  /** @type {"consent" | "check" | "monitoring" | "ending" | "ended"} */
-  let phase = "consent";
+  /** @type {"loading" | "consent" | "resuming" | "check" | "monitoring" | "ending" | "ended"} */
+  let phase = "loading";
   const streams = { camera: null, microphone: null };
   /** @type {Array<() => void>} */
   let stops = [];
@@ -120,7 +128,7 @@ export function mountProctorWidget(element, options) {
     onDropped: (item, error) => console.warn(`proctor widget: ${item.stream} #${item.seq} refused: ${error.message}`),
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
-      else finish(messagePanel("Monitoring stopped", INVALID_LINK));
+      else refuse(error);
     },
   });
 
@@ -151,9 +159,38 @@ export function mountProctorWidget(element, options) {
     phase = "ended";
     onStop();
     stopCapture();
+    stopRecheck();
     transport.stop();
     toasts.clear();
     showPanel(panelRoot, panel);
+  }
+
+  /** The server refused the token: say why, in words true for how the page was opened; capture nothing more. */
+  function refuse(error) {
+    const [title, text] = invalidLinkMessage(error, lms);
+    finish(messagePanel(title, text));
+  }
+
+  // Before monitoring, a newer launch can replace this page's token at any time (see watchToken.js); consent
+  // checks it too, before any device is opened.
+  let stopWatchingToken = null;
+  function recheck() {
+    if (phase !== "consent" && phase !== "check") return;
+    transport.session().then(
+      (state) => {
+        if (state?.active === false && (phase === "consent" || phase === "check")) end().catch(() => {});
+      },
+      (error) => {
+        if ([401, 403, 404].includes(error.status) && (phase === "consent" || phase === "check")) refuse(error);
+      },
+    );
+  }
+  function startRecheck() {
+    stopWatchingToken ??= watchToken(recheck);
+  }
+  function stopRecheck() {
+    stopWatchingToken?.();
+    stopWatchingToken = null;
   }
 
   async function checkDevices() {
@@ -164,10 +201,15 @@ export function mountProctorWidget(element, options) {
       stopStreams([results.camera.stream, results.microphone.stream]);
       return;
     }
-    streams.camera = results.camera.stream ?? null;
-    streams.microphone = results.microphone.stream ?? null;
+    useDevices(results);
     check.setCamera(streams.camera, results.camera.failure?.message);
     check.setMicrophone(streams.microphone, results.microphone.failure?.message);
+  }
+
+  /** Keep the opened devices, report each failure once, and meter the microphone. */
+  function useDevices(results) {
+    streams.camera = results.camera.stream ?? null;
+    streams.microphone = results.microphone.stream ?? null;
     for (const device of /** @type {const} */ (["camera", "microphone"])) {
       if (results[device].failure) notify(results[device].failure, device);
     }
@@ -190,18 +232,59 @@ export function mountProctorWidget(element, options) {
     }
   }
 
+  /** Consent given: open the devices only if the token still holds (a newer launch may have replaced it). */
+  function acceptConsent() {
+    transport.session().then(
+      (state) => {
+        if (phase !== "consent") return;
+        if (state?.active === false) end().catch(() => {});
+        else showCheck();
+      },
+      (error) => {
+        if (phase !== "consent") return;
+        if ([401, 403, 404].includes(error.status)) refuse(error);
+        else showCheck(); // the network, not the token: the start call checks the token again
+      },
+    );
+  }
+
   function showCheck() {
     phase = "check";
-    check = deviceCheckPanel({ onRetry: checkDevices, onStart: startMonitoring });
+    startRecheck();
+    check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => startMonitoring() });
     showPanel(panelRoot, check.element);
     checkDevices();
   }
 
-  function startMonitoring() {
+  /**
+   * Monitoring already started on an earlier page of this session (a reload, the next page of a quiz): open the
+   * devices again and go straight back to monitoring; only if the camera fails now, show the device check.
+   */
+  async function resume() {
+    phase = "resuming";
+    showPanel(panelRoot, messagePanel("Exam monitoring", "Resuming monitoring…"), { focus: false });
+    const results = await openDevices();
+    if (phase !== "resuming") {
+      stopStreams([results.camera.stream, results.microphone.stream]);
+      return;
+    }
+    if (!results.camera.stream) {
+      stopStreams([results.microphone.stream]);
+      showCheck();
+      return;
+    }
+    useDevices(results);
+    startMonitoring({ resumed: true });
+  }
+
+  /** @param {{resumed?: boolean}} [options] `resumed`: the server already knows monitoring started */
+  function startMonitoring({ resumed = false } = {}) {
     phase = "monitoring";
+    stopRecheck();
+    if (!resumed) transport.start().catch(() => {});
     check = null;
-    monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end });
-    showPanel(panelRoot, monitor.element);
+    monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
+    showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
       stops.push(
@@ -266,7 +349,7 @@ export function mountProctorWidget(element, options) {
       }
       try {
         const report = await transport.end();
-        finish(receiptPanel(report, { resultUrl }));
+        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl }));
         onEnd(report);
         return report;
       } catch (error) {
@@ -278,27 +361,31 @@ export function mountProctorWidget(element, options) {
   }
 
   function showConsent() {
+    phase = "consent";
+    startRecheck();
     const consent = consentPanel({
       examTitle: examTitle || session?.exam_title,
       keepEvidence,
       retentionDays: evidenceRetentionDays,
-      onAccept: showCheck,
+      onAccept: acceptConsent,
     });
     showPanel(panelRoot, consent, { focus: false });
   }
 
-  // The session's state: its exam title, and whether it already ended (then the receipt is shown at once).
+  // The session's state: its exam title, whether it already ended (then the receipt is shown at once), and whether
+  // monitoring already started (then it resumes without asking for consent again).
   showPanel(panelRoot, messagePanel("Exam monitoring", "Loading…"), { focus: false });
   transport.session().then(
     (state) => {
       session = state;
-      if (phase !== "consent") return;
+      if (phase !== "loading") return;
       if (state?.ended_at || state?.active === false) end().catch(() => {});
+      else if (state?.monitoring_started_at) resume();
       else showConsent();
     },
     (error) => {
-      if (phase !== "consent") return;
-      if ([401, 403, 404].includes(error.status)) finish(messagePanel("Monitoring unavailable", INVALID_LINK));
+      if (phase !== "loading") return;
+      if ([401, 403, 404].includes(error.status)) refuse(error);
       else showConsent();
     },
   );
@@ -308,6 +395,7 @@ export function mountProctorWidget(element, options) {
     /** Remove the widget and stop everything without ending the session. */
     destroy() {
       stopCapture();
+      stopRecheck();
       transport.stop();
       element.replaceChildren();
     },

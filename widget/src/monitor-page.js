@@ -23,20 +23,26 @@ export function takeFragmentToken(hash) {
 
 /**
  * @param {HTMLElement} element carries `data-session-id`, `data-token`, `data-api-base`, `data-exam-title`,
- *   `data-result-url` and, when known, `data-keep-evidence` (`true`/`false`) and `data-evidence-retention-days`
+ *   `data-result-url` and, when known, `data-keep-evidence` (`true`/`false`) and `data-evidence-retention-days`;
+ *   an LMS launch adds `data-lms="true"`, if the platform named one `data-return-url`, and for a quiz-linked
+ *   activity `data-endable="false"` (submitting the attempt ends the session)
  * @param {{location?: Location, history?: History} & Partial<import("./index.js").WidgetOptions>} [options] and
  *   further widget options
  */
 export function mountMonitorPage(element, { location = window.location, history = window.history, ...options } = {}) {
   const fragment = takeFragmentToken(location.hash);
   if (fragment.token) history.replaceState(history.state, "", `${location.pathname}${location.search}${fragment.rest}`);
-  const { sessionId, apiBase, examTitle, resultUrl, keepEvidence, evidenceRetentionDays } = element.dataset;
+  const { sessionId, apiBase, examTitle, resultUrl, returnUrl, lms, endable } = element.dataset;
+  const { keepEvidence, evidenceRetentionDays } = element.dataset;
   return mountProctorWidget(element, {
     apiBase,
     sessionId,
     token: fragment.token || element.dataset.token,
     examTitle,
     resultUrl,
+    returnUrl: returnUrl || undefined,
+    lms: lms === "true",
+    endable: endable !== "false",
     keepEvidence: keepEvidence === undefined ? null : keepEvidence === "true",
     evidenceRetentionDays: evidenceRetentionDays ? Number(evidenceRetentionDays) : null,
     ...options,

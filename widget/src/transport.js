@@ -269,6 +269,33 @@ export function createTransport(options) {
       });
     },
 
+    /**
+     * Tell the server that monitoring started (consent given, device check passed), so a page that loads again
+     * resumes without asking again. Retried until the server answers; idempotent on the server. A refused token
+     * or an ended session goes to `onFatal`, like any other call.
+     * @returns {Promise<any>} the session's state
+     */
+    start() {
+      return new Promise((resolve, reject) => {
+        const starting = createRetryQueue(
+          async () => {
+            try {
+              return await request("/start");
+            } catch (error) {
+              if ([401, 403, 409].includes(error.status)) stopAll(error);
+              throw error;
+            }
+          },
+          {
+            ...queueOptions,
+            onSent: (_item, state) => resolve(state),
+            onDropped: (_item, error) => reject(error),
+          },
+        );
+        starting.push({ start: true });
+      });
+    },
+
     /** The session's state as the server sees it (`GET /sessions/{id}`). */
     session() {
       return request("", { method: "GET" });

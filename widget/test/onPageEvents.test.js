@@ -56,6 +56,30 @@ describe("page events", () => {
     assert.deepEqual(seen, ["window_blur"]);
   });
 
+  it("does not report the page being unloaded (pagehide comes before the unload's visibilitychange)", () => {
+    const page = stubPage();
+    const seen = [];
+    onPageEvents((type) => seen.push(type), { document: page.doc, window: page.win });
+    page.win.dispatchEvent(new Event("pagehide"));
+    page.win.dispatchEvent(new Event("blur"));
+    page.hide();
+    assert.deepEqual(seen, []);
+  });
+
+  it("still reports a real tab switch, also after a page was restored from the back/forward cache", () => {
+    const page = stubPage();
+    const seen = [];
+    onPageEvents((type) => seen.push(type), { document: page.doc, window: page.win });
+    page.hide();
+    page.show();
+    page.win.dispatchEvent(new Event("pagehide"));
+    page.hide();
+    page.win.dispatchEvent(new Event("pageshow"));
+    page.show();
+    page.hide();
+    assert.deepEqual(seen, ["tab_hidden", "tab_visible", "tab_visible", "tab_hidden"]);
+  });
+
   it("stops listening", () => {
     const page = stubPage();
     const seen = [];
@@ -63,6 +87,7 @@ describe("page events", () => {
     stop();
     page.hide();
     page.win.dispatchEvent(new Event("blur"));
+    page.win.dispatchEvent(new Event("pagehide"));
     assert.deepEqual(seen, []);
   });
 });

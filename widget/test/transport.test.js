@@ -36,6 +36,7 @@ function stubService() {
         audio: { violations: [] },
         events: { violations: [] },
         end: { score: 92, risk_level: "green", penalties: [] },
+        start: { id: "s1", monitoring_started_at: "2026-11-30T02:00:00Z" },
       };
       return { ok: true, status: 200, json: async () => answers[stream] ?? { id: "s1" } };
     },
@@ -241,6 +242,30 @@ describe("transport", () => {
     await clock.advance(10000);
     assert.deepEqual(await ended, { score: 92, risk_level: "green", penalties: [] });
     assert.ok(service.requests.filter((r) => r.url.endsWith("/end")).length > 1);
+  });
+
+  it("records the start of monitoring with retries and answers the session", async () => {
+    const clock = fakeClock();
+    const service = stubService();
+    service.down = true;
+    const { transport, fatal } = transportFor(service, clock);
+    const started = transport.start();
+    await clock.advance(3000);
+    service.down = false;
+    await clock.advance(10000);
+    assert.equal((await started).monitoring_started_at, "2026-11-30T02:00:00Z");
+    const calls = service.requests.filter((r) => r.url.endsWith("/sessions/s1/start"));
+    assert.ok(calls.length > 1 && calls.every((r) => r.method === "POST" && r.headers.Authorization === "Bearer tok"));
+    assert.deepEqual(fatal, []);
+  });
+
+  it("a start refused for a replaced token stops everything and reports it once", async () => {
+    const service = stubService();
+    const { transport, fatal } = transportFor(service, fakeClock());
+    service.status = 401;
+    await assert.rejects(transport.start(), (error) => error.status === 401);
+    assert.deepEqual(fatal, [401]);
+    assert.equal(transport.postFrame("data:image/jpeg;base64,AA==", 0), null);
   });
 });
 

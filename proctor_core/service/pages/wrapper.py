@@ -12,6 +12,8 @@ already set alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -30,13 +32,17 @@ def loopback_http_allowed() -> bool:
     return bool(getattr(settings, "EXAM_ADDRESS_LOOPBACK_HTTP", settings.DEBUG))
 
 
-def monitoring_page(request: HttpRequest, session: ProctoringSession, token: str) -> HttpResponse:
+def monitoring_page(
+    request: HttpRequest, session: ProctoringSession, token: str, extra: Mapping[str, object] | None = None
+) -> HttpResponse:
     """The page that mounts the widget for ``session``: the wrapper page if its exam has an address.
+
+    ``extra``: more template context, e.g. an LMS launch's return URL.
 
     The address is the exam's current one, not the session's copy of the rules: where the exam lives is no rule of
     the session, and a corrected address reaches a learner whose session is already open.
     """
-    context = api.monitor_page_context(session, token)
+    context = {**api.monitor_page_context(session, token), **(extra or {})}
     exam_url = session.exam.exam_config().exam_url
     if not exam_url:
         response = render(request, "proctor/monitor.html", context)

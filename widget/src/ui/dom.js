@@ -25,7 +25,8 @@ export function h(tag, attributes = null, ...children) {
 /**
  * Replace the content of `root` with `panel` and move keyboard focus to its heading, so screen readers and
  * keyboard users follow each step.
- * The first panel of a page is shown without taking focus (inside an LMS frame that would pull the candidate away).
+ * The first panel of a page is shown without taking focus (inside an LMS frame that would pull the candidate away),
+ * and focus never scrolls: inside an LMS iframe it would scroll the LMS page around the frame.
  * @param {HTMLElement} root
  * @param {HTMLElement} panel
  * @param {{focus?: boolean}} [options]
@@ -35,6 +36,6 @@ export function showPanel(root, panel, { focus = true } = {}) {
   const heading = panel.querySelector("h2");
   if (heading && focus) {
     heading.tabIndex = -1;
-    heading.focus();
+    heading.focus({ preventScroll: true });
   }
 }

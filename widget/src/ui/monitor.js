@@ -9,9 +9,10 @@ import { codeLabel, describeConnection, describeFaceStatus } from "../lib/status
 import { h } from "./dom.js";
 
 /**
- * @param {{examTitle?: string, onEnd: () => void}} options
+ * @param {{examTitle?: string, onEnd: () => void, endable?: boolean}} options `endable: false`: no end button (the
+ *   session ends elsewhere, e.g. when the LMS quiz attempt is submitted), a note says so instead
  */
-export function monitorPanel({ examTitle, onEnd }) {
+export function monitorPanel({ examTitle, onEnd, endable = true }) {
   const preview = h("video", {
     class: "pw-preview pw-small",
     muted: true,
@@ -26,6 +27,11 @@ export function monitorPanel({ examTitle, onEnd }) {
   const recorded = h("ul", { class: "pw-recorded", "data-pw": "recorded" });
   const recordedEmpty = h("p", { class: "pw-hint" }, "Nothing recorded so far.");
   const endButton = h("button", { type: "button", class: "pw-button pw-danger", onclick: onEnd }, "End monitoring");
+  const endNote = h(
+    "p",
+    { class: "pw-note", "data-pw": "ends-with-attempt" },
+    "Monitoring ends when you submit the attempt.",
+  );
   const element = h(
     "section",
     { class: "pw-panel", "aria-labelledby": "pw-monitor-title", "data-pw": "monitor" },
@@ -39,7 +45,7 @@ export function monitorPanel({ examTitle, onEnd }) {
     h("h3", null, "Recorded so far"),
     recordedEmpty,
     recorded,
-    h("div", { class: "pw-actions" }, endButton),
+    endable ? h("div", { class: "pw-actions" }, endButton) : endNote,
   );
   /** @type {Map<string, {count: number, item: HTMLElement}>} */
   const counts = new Map();

@@ -11,7 +11,7 @@ import { h } from "./dom.js";
 /**
  * @param {{score: number, risk_level: string, penalties: Array<{code: string, points: number, rule?: string, reason?: string}>,
  *   coverage?: {summary?: string} | null, needs_review?: boolean, review_reasons?: string[], notices?: string[]}} report
- * @param {{resultUrl?: string}} [options]
+ * @param {{resultUrl?: string}} [options] where "Continue" leads: the LMS's return URL, else the result page
  * @returns {HTMLElement}
  */
 export function receiptPanel(report, { resultUrl } = {}) {
@@ -54,35 +54,9 @@ export function receiptPanel(report, { resultUrl } = {}) {
       : null,
     penalties.length
       ? h(
-          "table",
-          { class: "pw-penalties" },
-          h("caption", null, `Deductions: ${number(deducted)} points in total`),
-          h(
-            "thead",
-            null,
-            h(
-              "tr",
-              null,
-              h("th", { scope: "col" }, "What"),
-              h("th", { scope: "col" }, "Reason"),
-              h("th", { scope: "col" }, "Rule"),
-              h("th", { scope: "col", class: "pw-num" }, "Points"),
-            ),
-          ),
-          h(
-            "tbody",
-            null,
-            ...penalties.map((penalty) =>
-              h(
-                "tr",
-                { "data-code": penalty.code },
-                h("td", null, codeLabel(penalty.code)),
-                h("td", null, penalty.reason ?? ""),
-                h("td", null, penalty.rule ?? ""),
-                h("td", { class: "pw-num" }, `−${number(penalty.points)}`),
-              ),
-            ),
-          ),
+          "div",
+          { class: "pw-table-scroll" },
+          penaltyTable(penalties, `Deductions: ${number(deducted)} points in total`, number),
         )
       : h("p", null, watched.noDeductions),
     notices.length
@@ -93,7 +67,47 @@ export function receiptPanel(report, { resultUrl } = {}) {
           h("ul", null, ...notices.map((notice) => h("li", null, notice))),
         )
       : null,
-    resultUrl ? h("p", null, h("a", { href: resultUrl, class: "pw-button" }, "Continue")) : null,
+    resultUrl ? h("p", null, h("a", { href: resultUrl, class: "pw-button", "data-pw": "continue" }, "Continue")) : null,
+  );
+}
+
+/**
+ * The deductions, one row each; inside a scroll box of its own, so a narrow frame never scrolls sideways.
+ * @param {Array<{code: string, points: number, rule?: string, reason?: string}>} penalties
+ * @param {string} caption
+ * @param {(value: number) => string} number
+ */
+function penaltyTable(penalties, caption, number) {
+  return h(
+    "table",
+    { class: "pw-penalties" },
+    h("caption", null, caption),
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        h("th", { scope: "col" }, "What"),
+        h("th", { scope: "col" }, "Reason"),
+        h("th", { scope: "col" }, "Rule"),
+        h("th", { scope: "col", class: "pw-num" }, "Points"),
+      ),
+    ),
+    h(
+      "tbody",
+      null,
+      ...penalties.map((penalty) =>
+        h(
+          "tr",
+          { "data-code": penalty.code },
+          h("td", null, codeLabel(penalty.code)),
+          h("td", null, penalty.reason ?? ""),
+          h("td", null, penalty.rule ?? ""),
+          h("td", { class: "pw-num" }, `−${number(penalty.points)}`),
+        ),
+      ),
+    ),
   );
 }
 

@@ -40,33 +40,46 @@ class SessionCreateView(ApiView):
         return Response(created.model_dump(mode="json"), status=201)
 
 
+def session_detail(session: ProctoringSession) -> dict:
+    """The JSON state of a session, as ``GET /sessions/{id}`` answers it."""
+    counts = dict(session.violations.values_list("code").annotate(n=Count("id")).order_by("code"))
+    report = None if session.active else api.stored_report(session)
+    coverage = api.live_coverage(session) if report is None else report.coverage
+    return SessionDetail(
+        id=str(session.pk),
+        exam=session.exam.slug,
+        exam_title=session.exam.title,
+        active=session.active,
+        started_at=session.started_at,
+        monitoring_started_at=session.monitoring_started_at,
+        ended_at=session.ended_at,
+        expires_at=session.expires_at,
+        counts=counts,
+        score=report.score if report else None,
+        risk_level=report.risk_level if report else None,
+        penalties=report.to_json()["penalties"] if report else None,
+        coverage=coverage.to_json() if coverage else None,
+        needs_review=report.needs_review if report else None,
+        review_reasons=list(report.review_reasons) if report else None,
+        notices=list(report.notices) if report else None,
+    ).model_dump(mode="json")
+
+
 class SessionDetailView(ReadableSessionView):
-    """State of a session: active or ended, counts per violation code, coverage, and the score once ended."""
+    """State of a session: active or ended, whether monitoring started, counts per violation code, coverage, and the
+    score once ended."""
 
     @extend_schema(responses={200: SessionDetail, **error_responses(401, 403, 404)})
     def get(self, request, session_id: UUID) -> Response:
-        session = self.get_session(request, session_id)
-        counts = dict(session.violations.values_list("code").annotate(n=Count("id")).order_by("code"))
-        report = None if session.active else api.stored_report(session)
-        coverage = api.live_coverage(session) if report is None else report.coverage
-        detail = SessionDetail(
-            id=str(session.pk),
-            exam=session.exam.slug,
-            exam_title=session.exam.title,
-            active=session.active,
-            started_at=session.started_at,
-            ended_at=session.ended_at,
-            expires_at=session.expires_at,
-            counts=counts,
-            score=report.score if report else None,
-            risk_level=report.risk_level if report else None,
-            penalties=report.to_json()["penalties"] if report else None,
-            coverage=coverage.to_json() if coverage else None,
-            needs_review=report.needs_review if report else None,
-            review_reasons=list(report.review_reasons) if report else None,
-            notices=list(report.notices) if report else None,
-        )
-        return Response(detail.model_dump(mode="json"))
+        return Response(session_detail(self.get_session(request, session_id)))
+
+
+class SessionStartView(SessionView):
+    """Record that monitoring started (consent given, device check passed). Idempotent: the first time counts."""
+
+    @extend_schema(request=None, responses={200: SessionDetail, **error_responses(401, 403, 404, 409)})
+    def post(self, request, session_id: UUID) -> Response:
+        return Response(session_detail(api.start_monitoring(self.get_session(request, session_id))))
 
 
 class SessionEndView(SessionView):

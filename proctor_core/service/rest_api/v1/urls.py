@@ -10,6 +10,7 @@ from proctor_core.service.rest_api.v1.sessions import (
     SessionCreateView,
     SessionDetailView,
     SessionEndView,
+    SessionStartView,
     ViolationListView,
 )
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/frames", FramesView.as_view(), name="frames"),
     path("sessions/<uuid:session_id>/audio", AudioView.as_view(), name="audio"),
     path("sessions/<uuid:session_id>/events", EventsView.as_view(), name="events"),
+    path("sessions/<uuid:session_id>/start", SessionStartView.as_view(), name="start"),
     path("sessions/<uuid:session_id>/end", SessionEndView.as_view(), name="end"),
     path("sessions/<uuid:session_id>/violations", ViolationListView.as_view(), name="violations"),
     path(

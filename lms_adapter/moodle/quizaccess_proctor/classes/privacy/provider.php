@@ -1,0 +1,34 @@
+<?php
+// This file is part of the Proctor quiz access rule for Moodle.
+//
+// This program is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// This program is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with this program.  If not, see <https://www.gnu.org/licenses/>.
+
+namespace quizaccess_proctor\privacy;
+
+/**
+ * Privacy provider: the rule stores only quiz settings, no personal data.
+ *
+ * @package   quizaccess_proctor
+ * @license   https://www.gnu.org/licenses/gpl-3.0.html GNU GPL v3 or later
+ */
+class provider implements \core_privacy\local\metadata\null_provider {
+    /**
+     * The reason, shown in the site's privacy registry.
+     *
+     * @return string the string identifier
+     */
+    public static function get_reason(): string {
+        return 'privacy:metadata';
+    }
+}
