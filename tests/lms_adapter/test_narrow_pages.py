@@ -2,16 +2,18 @@
 page around it never scrolls sideways.
 
 The pages are rendered by the tool (Django's test client, through the test platform's launches) and shown in an
-iframe of a 375 px wide page, with the tool's own stylesheet inlined.
+iframe of a 375 px wide page, with the tool's own stylesheets inlined.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from lti_test_platform import INSTRUCTOR, LEARNER
 
 from proctor_core.service import api
@@ -19,9 +21,8 @@ from proctor_core.service.models import ProctoringSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PROCTOR_CHROMIUM", "/usr/bin/chromium"))
-LTI_CSS = ROOT / "lms_adapter" / "static" / "lms_adapter" / "lti.css"
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="/static/([^"]+)">')
 
 
 @pytest.fixture
@@ -52,10 +53,8 @@ def assert_fits(require):
 
 def width_in_a_375px_frame(browser, page_html: str) -> tuple[int, int, int, int]:
     """(content width, frame width) inside the iframe and (content width, viewport width) of the LMS page."""
-    inlined = page_html.replace(
-        '<link rel="stylesheet" href="/static/lms_adapter/lti.css">', f"<style>{LTI_CSS.read_text()}</style>"
-    )
-    assert "<style>" in inlined
+    inlined = STYLESHEET.sub(lambda link: f"<style>{Path(finders.find(link[1])).read_text()}</style>", page_html)
+    assert "<style>" in inlined and "<link" not in inlined
     lms_page = (
         "<!doctype html><html><head><meta name='viewport' content='width=device-width, initial-scale=1'></head>"
         "<body style='margin:0'><iframe id='tool' style='width:100%;height:700px;border:0' "
