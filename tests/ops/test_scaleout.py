@@ -46,6 +46,7 @@ from service_processes import (
 
 SESSIONS = 12
 FRAMES, AUDIO = 6, 6
+TAB_SWITCH_MERGE_S = 1.0  # page signals within this window are one away-episode (docs/detectors.md)
 TAB_SWITCH_POINTS = 8  # the written-exam preset of an LTI activity (DESIGN.md §5)
 RETRYABLE = {502, 503, 504}
 STREAMS = {"frames": "frame", "audio": "audio", "events": "page"}
@@ -223,9 +224,15 @@ def run_and_check(lb, url, ports, processes, logs, platform) -> None:
     def feed(learner: Learner) -> None:
         client = Client(lb)
         clients.append(client)
+        back_at = None  # a page comes back, and only a later switch away counts again (after the merge window)
         try:
             for path, request in plans[learner.user]:
+                event = request.get("json", {}).get("type") if path == "events" else None
+                if event == "tab_hidden" and back_at is not None:
+                    time.sleep(max(0.0, back_at + TAB_SWITCH_MERGE_S + 0.2 - time.monotonic()))
                 client.post(learner, path, **request)
+                if event == "tab_visible":
+                    back_at = time.monotonic()
                 learner.sent[STREAMS[path]] += 1
                 with lock:
                     done["count"] += 1
