@@ -89,3 +89,15 @@ def gradebook(harness: Harness, cmid: int, user: str, expect: float, timeout_s: 
         if grade.get("ok") or time.monotonic() > deadline:
             return grade
         time.sleep(1)
+
+
+def fold_and_unfold_panel(page: Any) -> None:
+    """"Hide" folds the panel to its title bar (the iframe stays in the page), "Show" brings it back."""
+    panel = page.locator("[data-proctor-panel=dock]")
+    full = panel.bounding_box()["height"]
+    panel.get_by_role("button", name="Hide").click()
+    folded = panel.bounding_box()["height"]
+    assert folded < 60 < full, (folded, full)
+    assert panel.locator("iframe").count() == 1
+    panel.get_by_role("button", name="Show").click()
+    assert panel.bounding_box()["height"] == full

@@ -17,6 +17,7 @@ from moodle_pages import (
     DOCK,
     answer_page,
     consent_and_check,
+    fold_and_unfold_panel,
     gradebook,
     link_quiz,
     monitoring,
@@ -103,6 +104,7 @@ def take_quiz(
         assert consent.count() == 0, "a quiz page never asks for consent again"
         if shots and number == 1:
             page.screenshot(path=str(shots / "moodle-attempt.png"))
+            fold_and_unfold_panel(page)
         answer_page(page)
         if number == switch_on_page:
             switch_tab_away_and_back(SimpleNamespace(page=page), chromium)
