@@ -140,9 +140,11 @@ def report_synthetic(
     columns += [(kind, size) for kind, size in sorted(rows) if kind == "lone"]
     columns += [(kind, size) for kind, size in sorted(rows) if kind == "group"]
     label = {"pair": "second face {} px", "lone": "lone face {} px", "group": "group of {}"}
+    groups = {s.size: s.place.split(", ")[1] for s in synth.values() if s.kind == "group"}
     print("\nSynthetic 640x480 frames: face class right (pairs: a near candidate, face 170 px, and a second face of")
     print("the given height in one of six places; lone: the candidate alone; groups: one face per grid cell)")
-    print("| variant | " + " | ".join(label[k].format(s) for k, s in columns) + " | lone: extra | lone: turned right |")
+    heads = [label[k].format(s) + (f" ({groups[s]})" if k == "group" else "") for k, s in columns]
+    print("| variant | " + " | ".join(heads) + " | lone: extra | lone: turned right |")
     print("| --- |" + " --- |" * (len(columns) + 2))
     lone = [k for k, s in synth.items() if s.kind == "lone"]
     for name in names:

@@ -33,8 +33,9 @@ SECOND_PLACES = {
 """Where the second person's face centre goes: beside the candidate's head, clear of it for faces up to 80 px."""
 
 LONE_HEIGHTS = (100, 170, 250)
-GROUPS = ((3, 1, 3), (4, 2, 2), (6, 2, 3), (12, 3, 4))
-"""Group frames: faces, rows, columns; each cell holds one face, as large as the cell allows."""
+GROUPS = ((3, 1, 3, None), (4, 2, 2, None), (5, 1, 5, 45), (6, 2, 3, None), (12, 3, 4, None))
+"""Group frames: faces, rows, columns, face height; each cell holds one face, as large as the cell allows when no
+height is given."""
 
 BACKGROUND = "none_obama3_room_floor.jpg"
 
@@ -124,7 +125,7 @@ def frames(
     crops: list[tuple[str, np.ndarray, float]], background: np.ndarray, second_heights: tuple[int, ...]
 ) -> list[Synthetic]:
     """Pair frames (every candidate, every place, every second-face height; the second person is another
-    source), lone candidates at :data:`LONE_HEIGHTS`, and :data:`GROUPS`."""
+    source), lone candidates at :data:`LONE_HEIGHTS`, and :data:`GROUPS` (three frames each)."""
     background = cv2.resize(background, (FRAME_W, FRAME_H), interpolation=cv2.INTER_AREA)
     out = []
     n = len(crops)
@@ -140,9 +141,9 @@ def frames(
             canvas = background.copy()
             paste(canvas, candidate, height, (CANDIDATE_CENTRE[0], max(CANDIDATE_CENTRE[1], int(height * 0.9))))
             out.append(Synthetic("lone", height, "centre", candidate[0], 1, encode(canvas)))
-    for count, rows, cols in GROUPS:
+    for count, rows, cols, height in GROUPS:
         cell_w, cell_h = FRAME_W // cols, FRAME_H // rows
-        face_px = min(cell_w, cell_h) / CROP_SIDE * 0.95
+        face_px = height or min(cell_w, cell_h) / CROP_SIDE * 0.95
         for offset in range(0, n, 3):
             canvas = background.copy()
             for cell in range(count):
