@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/detectors.py [FOLDER] [--repeat N] [--seed S] [--verbose]
+    python bench/detectors.py [FOLDER] [--repeat N] [--every N] [--seed S] [--verbose]
 
 FOLDER holds ``labels.json`` (``images[]``: ``file``, ``face_count``, ``orientation``, ``tags``) and the images;
 it defaults to ``../shared/testdata/faces`` beside the repository. Synthetic 640x480 frames are built from it
@@ -36,7 +36,7 @@ import numpy as np
 
 from proctor_core.imaging import decode_image
 from proctor_vision.quality import capture_quality
-from synthetic import SECOND_PLACES, Synthetic, face_measurer, frames, head_crops, sources
+from synthetic import BACKGROUND, SECOND_PLACES, Synthetic, face_measurer, frames, head_crops, sources
 from variants import Variant, Verdict, all_variants
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "faces"
@@ -212,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1 or args.every < 1:
         parser.error("--repeat and --every must be at least 1")
 
+    if not (args.folder / "labels.json").is_file():
+        parser.error(f"no labels.json in {args.folder} (pass the labelled folder)")
     images = json.loads((args.folder / "labels.json").read_text())["images"]
     blobs = {im["file"]: (args.folder / im["file"]).read_bytes() for im in images}
     cv2.setNumThreads(1)
-    background = cv2.imdecode(np.frombuffer(blobs["none_obama3_room_floor.jpg"], np.uint8), cv2.IMREAD_COLOR)
+    background = cv2.imdecode(np.frombuffer(blobs[BACKGROUND], np.uint8), cv2.IMREAD_COLOR)
     crops = head_crops(sources(images, blobs), face_measurer())
     synth = {f"synthetic {i}": s for i, s in enumerate(frames(crops, background, SECOND_HEIGHTS))}
     texts = {im["file"]: base64.b64encode(blobs[im["file"]]).decode("ascii") for im in images}
