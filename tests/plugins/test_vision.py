@@ -16,7 +16,7 @@ from proctor_core import PROJECT_NAME, hookimpl, hookspecs
 from proctor_core.imaging import decode_image
 from proctor_core.types import CaptureQuality, FaceBox, FaceFinder, FaceStatus, Frame, FrameAnalysis
 from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFace, make_anchors, weighted_nms
-from proctor_vision.finder import BlazeFaceFinder
+from proctor_vision.finder import MAX_CHECKED, BlazeFaceFinder
 from proctor_vision.pose import TURNED_DEG, estimate_pose
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -174,6 +174,36 @@ def test_no_face_is_invented_in_empty_rooms_and_textures(finder: BlazeFaceFinder
     counts = [finder.find(frame).face_count for frame in frames]
     assert counts[:2] == [0, 0]
     assert counts[2] == 0 and counts[3] == 2  # a half-size two-face frame: still two, no more
+
+
+def counted_passes(finder: BlazeFaceFinder, frame: Frame) -> tuple[FrameAnalysis, list[tuple[int, int]]]:
+    """The analysis, and the input shape of every model run it took."""
+    shapes: list[tuple[int, int]] = []
+    detect = finder._model.detect
+
+    def spy(image: np.ndarray, min_score: float | None = None) -> list:
+        shapes.append(image.shape[:2])
+        return detect(image, min_score)
+
+    finder._model.detect = spy  # type: ignore[method-assign]
+    try:
+        return finder.find(frame), shapes
+    finally:
+        del finder._model.detect
+
+
+def test_a_usual_frame_takes_one_pass() -> None:
+    analysis, shapes = counted_passes(BlazeFaceFinder(), scene(("grace_hopper.jpg", 170, (320, 250))))
+    assert analysis.face_count == 1
+    assert shapes == [(192, 256)]
+
+
+def test_second_looks_are_bounded() -> None:
+    """Sixteen faces of 40 px, most of them weak candidates: at most MAX_CHECKED crops are looked at."""
+    places = [(x, y) for x in (60, 180, 460, 580) for y in (60, 200, 340, 440)]
+    analysis, shapes = counted_passes(BlazeFaceFinder(), scene(*[("cameraman_turned.jpg", 40, p) for p in places]))
+    assert analysis.face_status is FaceStatus.MULTIPLE_FACES
+    assert shapes == [(192, 256)] + [(128, 128)] * MAX_CHECKED
 
 
 @pytest.mark.parametrize("shape", [(16, 16), (16, 4096), (4096, 16), (481, 641), (720, 1280)])
