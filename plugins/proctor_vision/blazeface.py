@@ -13,6 +13,7 @@ it takes 192 x 192 only.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
 
@@ -51,6 +52,11 @@ FULL_RANGE = ModelSpec(
 """Faces up to about 5 m away; costs about as much as the short-range model on a 256 x 192 input. The built-in
 finder does not use it; it ships for plugins and for the benchmark's comparison."""
 
+MAX_SHAPES = 4
+"""Networks a model keeps, one per input shape (about 6 MB each): the finder uses three for frames of one size (its
+whole-frame pass, crops, close-ups). Beyond that, the least recently used network is planned again for the new
+shape."""
+
 NMS_IOU = 0.3
 """Boxes overlapping more than this (intersection over union) are merged into one face."""
 
@@ -71,15 +77,17 @@ class Detection:
 class BlazeFace:
     """A loaded BlazeFace model: :meth:`detect` runs it on a prepared input image.
 
-    An OpenCV network is not safe to run from two threads at once, so runs are serialised with a lock.
+    OpenCV plans a network's buffers for one input shape and plans again, at more than the cost of a small pass,
+    whenever the shape changes; so each input shape in use gets a network of its own (at most :data:`MAX_SHAPES`).
+    A network is not safe to run from two threads at once, so runs are serialised with a lock.
     """
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
-        model = resources.files(__package__).joinpath("models", spec.file).read_bytes()
-        self._net = cv2.dnn.readNetFromTFLite(np.frombuffer(model, dtype=np.uint8))
-        self._anchors: dict[tuple[int, int], np.ndarray] = {}
+        self._model = np.frombuffer(resources.files(__package__).joinpath("models", spec.file).read_bytes(), np.uint8)
+        self._nets: OrderedDict[tuple[int, int], tuple[cv2.dnn.Net, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
+        self._network(spec.input_size, spec.input_size)  # a broken model file fails here, at start-up
 
     def detect(self, image_bgr: np.ndarray, min_score: float | None = None) -> list[Detection]:
         """Faces scoring above ``min_score`` (default: the model's), highest score first, in an H x W x 3 ``uint8``
@@ -88,15 +96,26 @@ class BlazeFace:
         size = self.spec.input_size
         if (height, width) != (size, size) and (not self.spec.any_size or height % 16 or width % 16):
             raise ValueError(f"{self.spec.file} cannot take a {width}x{height} input")
-        anchors = self._anchors.get((height, width))
-        if anchors is None:
-            anchors = self._anchors.setdefault((height, width), make_anchors(self.spec, height, width))
         blob = cv2.dnn.blobFromImage(image_bgr, scalefactor=1 / 127.5, mean=(127.5, 127.5, 127.5), swapRB=True)
         with self._lock:
-            self._net.setInput(blob)
-            scores, regressors = self._net.forward(list(self.spec.outputs))
+            net, anchors = self._network(height, width)
+            net.setInput(blob)
+            scores, regressors = net.forward(list(self.spec.outputs))
         threshold = self.spec.min_score if min_score is None else min_score
         return decode(scores.reshape(-1), regressors.reshape(-1, 16), anchors, threshold)
+
+    def _network(self, height: int, width: int) -> tuple[cv2.dnn.Net, np.ndarray]:
+        """The network and anchors for one input shape (call with the lock held, or before the model is shared)."""
+        key = (height, width)
+        if key in self._nets:
+            self._nets.move_to_end(key)
+            return self._nets[key]
+        if len(self._nets) < MAX_SHAPES:
+            net = cv2.dnn.readNetFromTFLite(self._model)
+        else:  # the least recently used shape gives up its network, which OpenCV plans again for this one
+            _, (net, _) = self._nets.popitem(last=False)
+        self._nets[key] = (net, make_anchors(self.spec, height, width))
+        return self._nets[key]
 
 
 def make_anchors(spec: ModelSpec, height: int | None = None, width: int | None = None) -> np.ndarray:

@@ -15,7 +15,7 @@ import proctor_vision
 from proctor_core import PROJECT_NAME, hookimpl, hookspecs
 from proctor_core.imaging import decode_image
 from proctor_core.types import CaptureQuality, FaceBox, FaceFinder, FaceStatus, Frame, FrameAnalysis
-from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFace, make_anchors, weighted_nms
+from proctor_vision.blazeface import FULL_RANGE, MAX_SHAPES, SHORT_RANGE, BlazeFace, make_anchors, weighted_nms
 from proctor_vision.finder import MAX_CHECKED, BlazeFaceFinder
 from proctor_vision.pose import TURNED_DEG, estimate_pose
 
@@ -218,6 +218,20 @@ def test_the_model_loads_from_the_installed_package() -> None:
     assert model.is_file() and len(model.read_bytes()) == 229_032
     assert isinstance(proctor_vision.default_finder()._model, BlazeFace)
     assert proctor_vision.default_finder()._model.spec is SHORT_RANGE
+
+
+def test_networks_are_kept_per_input_shape_and_bounded() -> None:
+    model = BlazeFace(SHORT_RANGE)
+    shapes = [(16 * (i + 1), 128) for i in range(MAX_SHAPES + 2)]  # frames of ever new aspect ratios
+    for height, width in shapes:
+        assert model.detect(np.zeros((height, width, 3), np.uint8)) == []
+    assert list(model._nets) == shapes[-MAX_SHAPES:]  # the least recently used gave up their networks
+    networks = {id(net) for net, _ in model._nets.values()}
+    assert len(networks) == MAX_SHAPES  # reused, not added
+    model.detect(np.zeros((*shapes[-1], 3), np.uint8))
+    assert {id(net) for net, _ in model._nets.values()} == networks
+    grace = load("grace_hopper.jpg").pixels[:224, :192]  # a real face still found after the shapes moved around
+    assert len(model.detect(cv2.resize(grace, (128, 144)))) == 1
 
 
 def test_an_input_the_network_cannot_take_is_refused() -> None:
