@@ -37,7 +37,8 @@ class ModelSpec:
 SHORT_RANGE = ModelSpec(
     "face_detection_short_range.tflite", 128, True, (8, 16, 16, 16), 2, 0.6, ("classificators", "regressors")
 )
-"""Faces within about 2 m of the camera: at least ~1/8 of the frame's longer side. Its score threshold is above
+"""Faces within about 2 m of the camera: at its 128 x 128 input, at least ~1/8 of the frame's longer side (twice the
+input finds half that size). Its score threshold is above
 MediaPipe's default of 0.5, which lets a cat's face through."""
 
 FULL_RANGE = ModelSpec(
@@ -49,8 +50,9 @@ FULL_RANGE = ModelSpec(
     0.6,
     ("reshaped_classifier_face_4", "reshaped_regressor_face_4"),
 )
-"""Faces up to about 5 m away; costs about as much as the short-range model on a 256 x 192 input. The built-in
-finder does not use it; it ships for plugins and for the benchmark's comparison."""
+"""Faces up to about 5 m away; costs about 1.5 times the short-range model on a 256 x 192 input and finds fewer
+small faces than that (docs/benchmarks.md). The built-in finder does not use it; it ships for plugins and for the
+benchmark's comparison."""
 
 MAX_SHAPES = 4
 """Networks a model keeps, one per input shape (about 6 MB each): the finder uses three for frames of one size (its
