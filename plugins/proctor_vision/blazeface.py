@@ -55,7 +55,7 @@ small faces than that (docs/benchmarks.md). The built-in finder does not use it;
 benchmark's comparison."""
 
 MAX_SHAPES = 4
-"""Networks a model keeps, one per input shape (about 6 MB each): the finder uses three for frames of one size (its
+"""Networks a model keeps, one per input shape (about 6 MB each): the finder uses three whatever the frame size (its
 whole-frame pass, crops, close-ups). Beyond that, the least recently used network is planned again for the new
 shape."""
 

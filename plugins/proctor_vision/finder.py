@@ -1,7 +1,7 @@
 """The built-in face finder: MediaPipe BlazeFace short range through OpenCV, one pass for most frames.
 
-The whole frame is read once at up to :data:`PASS_BOX` (256 x 192 for a 4:3 frame: twice MediaPipe's 128 across,
-so a 40 px face in a 640 x 480 frame is 16 input pixels, which the model still sees). Faces scoring at least the
+The whole frame is read once at :data:`PASS_BOX` (256 x 192, letterboxed: twice MediaPipe's 128 across, so a 40 px
+face in a 640 x 480 frame is 16 input pixels, which the model still sees). Faces scoring at least the
 model's threshold (0.6) count. Further passes run only where they can change the verdict:
 
 - a weaker detection (from :data:`CANDIDATE_SCORE`) that is small in the input, where the score is unreliable, and
@@ -30,9 +30,9 @@ from proctor_vision.pose import estimate_pose
 from proctor_vision.quality import capture_quality
 
 PASS_BOX = (256, 192)
-"""The whole-frame model input fits in this box (width, height), aspect kept and each side rounded up to a
-multiple of 16: a 4:3 frame is read at 256 x 192 with no padding, a 16:9 one at 256 x 144. The height limit keeps
-a face that fills a portrait frame within the model's reach (it was trained on 128 x 128 inputs)."""
+"""The whole-frame model input (width, height): a 4:3 frame fills it, others are letterboxed (a 16:9 frame is read
+at 256 x 144 with black bars). The height limit keeps a face that fills a portrait frame within the model's reach
+(it was trained on 128 x 128 inputs)."""
 
 MIN_FACE_PX = 36.0
 """Faces shorter than this, in pixels of the image as sent, are background faces and not counted."""
@@ -182,21 +182,20 @@ def _same_face(face: FaceBox, other: FaceBox, *, grow: float = 0.0) -> bool:
 
 
 def _fit(pixels: np.ndarray, box: tuple[int, int]) -> tuple[np.ndarray, int, int, float]:
-    """Fit a BGR image into a model input within ``box`` (width, height), aspect kept, each side padded with black
-    up to a multiple of 16.
+    """Fit a BGR image into a model input of exactly ``box`` (width, height), aspect kept, centred on black.
 
+    Every frame size gives the same input shape, so the network is never planned again for a new shape.
     Returns the input, its left and top padding in pixels, and the resize factor.
     """
     height, width = pixels.shape[:2]
     factor = min(box[0] / width, box[1] / height)
-    new_w, new_h = max(1, round(width * factor)), max(1, round(height * factor))
-    in_w, in_h = -(-new_w // 16) * 16, -(-new_h // 16) * 16
+    new_w, new_h = min(box[0], max(1, round(width * factor))), min(box[1], max(1, round(height * factor)))
     # Bilinear is five times cheaper than pixel averaging and as good down to half size, which covers every JPEG
     # (decode_image already reduces those by powers of two); a large PNG gets averaged.
     interpolation = cv2.INTER_LINEAR if factor >= 0.5 else cv2.INTER_AREA
     resized = cv2.resize(pixels, (new_w, new_h), interpolation=interpolation)
-    if (new_w, new_h) == (in_w, in_h):
+    if (new_w, new_h) == box:
         return resized, 0, 0, factor
-    left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
-    image = cv2.copyMakeBorder(resized, top, in_h - new_h - top, left, in_w - new_w - left, cv2.BORDER_CONSTANT)
+    left, top = (box[0] - new_w) // 2, (box[1] - new_h) // 2
+    image = cv2.copyMakeBorder(resized, top, box[1] - new_h - top, left, box[0] - new_w - left, cv2.BORDER_CONSTANT)
     return image, left, top, factor

@@ -198,6 +198,15 @@ def test_a_usual_frame_takes_one_pass() -> None:
     assert shapes == [(192, 256)]
 
 
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (480, 640), (410, 480)])
+def test_every_frame_size_is_read_at_one_input_shape(size: tuple[int, int]) -> None:
+    """OpenCV plans a network again for every new input shape, so frames of any size share one."""
+    frame = decode_image(jpeg(cv2.resize(pixels_of("grace_hopper.jpg"), size, interpolation=cv2.INTER_AREA)))
+    analysis, shapes = counted_passes(BlazeFaceFinder(), frame)
+    assert analysis.face_count == 1
+    assert shapes[0] == (192, 256) and set(shapes[1:]) <= {(128, 128), (96, 128)}
+
+
 def test_second_looks_are_bounded() -> None:
     """Sixteen faces of 40 px, most of them weak candidates: at most MAX_CHECKED crops are looked at."""
     places = [(x, y) for x in (60, 180, 460, 580) for y in (60, 200, 340, 440)]
