@@ -87,6 +87,8 @@ class BlazeFaceFinder:
         self.min_face_px = min_face_px
         self.max_checked = max_checked
         self._model = BlazeFace(SHORT_RANGE)
+        for width, height in (PASS_BOX, (CROP_SIDE, CROP_SIDE), CLOSE_UP_BOX):  # plan each input shape now, so
+            self._model.detect(np.zeros((height, width, 3), np.uint8))  # that no frame pays for it
 
     def find(self, frame: Frame) -> FrameAnalysis:
         """Faces in ``frame``, in the coordinates of the image as sent."""
