@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROCTOR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/proctor_test
 
-.PHONY: run test test-prerequisites bench clean moodle-plugin
+.PHONY: run test test-prerequisites bench bench-detectors bench-load clean moodle-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,14 @@ test: test-prerequisites
 test-prerequisites: $(VENV)/.installed-test
 	$(BIN)/python tests/ops/prerequisites.py $(PROCTOR_TEST_POSTGRES_URL)
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/detectors.py
+# The face finders against the original Haar pipeline (about 3 minutes; FACES= another labelled folder), then the
+# service under load (about 15 minutes).
+bench: bench-detectors bench-load
+
+bench-detectors: $(VENV)/.installed
+	$(BIN)/python bench/detectors.py $(FACES)
+
+bench-load: $(VENV)/.installed
 	$(BIN)/python bench/load.py
 
 # The Moodle quiz access rule as the zip Moodle's plugin installer takes (top folder proctor/).

@@ -1,15 +1,19 @@
 """MediaPipe BlazeFace face detection models run through OpenCV's DNN module.
 
-A model maps a square RGB image scaled to [-1, 1] to one score and sixteen regression values per anchor: a box
+A model maps an RGB image scaled to [-1, 1] to one score and sixteen regression values per anchor: a box
 centre offset, its size, and six keypoints (subject's right eye, left eye, nose tip, mouth centre, right ear
 tragion, left ear tragion). This module builds the anchors, decodes the boxes and merges overlapping ones with
-weighted non-maximum suppression, as MediaPipe's own graph does. Coordinates are relative to the model input
-(0..1 across the square).
+weighted non-maximum suppression, as MediaPipe's own graph does. Coordinates are in pixels of the model input.
+
+The short-range network is fully convolutional: it runs on any input whose sides are multiples of 16, with one
+anchor grid per input shape (MediaPipe feeds it 128 x 128). The full-range network's upsampling has fixed shapes, so
+it takes 192 x 192 only.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
 
@@ -22,7 +26,8 @@ class ModelSpec:
     """One BlazeFace variant: its file, input side, SSD anchor layout and the score a detection needs."""
 
     file: str
-    input_size: int
+    input_size: int  # MediaPipe's square input side
+    any_size: bool  # whether the network runs on other input shapes (sides multiples of 16)
     strides: tuple[int, ...]
     anchors_per_cell: int
     min_score: float
@@ -30,15 +35,29 @@ class ModelSpec:
 
 
 SHORT_RANGE = ModelSpec(
-    "face_detection_short_range.tflite", 128, (8, 16, 16, 16), 2, 0.6, ("classificators", "regressors")
+    "face_detection_short_range.tflite", 128, True, (8, 16, 16, 16), 2, 0.6, ("classificators", "regressors")
 )
-"""Faces within about 2 m of the camera: at least ~1/8 of the frame's longer side. Its score threshold is above
+"""Faces within about 2 m of the camera: at its 128 x 128 input, at least ~1/8 of the frame's longer side (twice the
+input finds half that size). Its score threshold is above
 MediaPipe's default of 0.5, which lets a cat's face through."""
 
 FULL_RANGE = ModelSpec(
-    "face_detection_full_range.tflite", 192, (4,), 1, 0.6, ("reshaped_classifier_face_4", "reshaped_regressor_face_4")
+    "face_detection_full_range.tflite",
+    192,
+    False,
+    (4,),
+    1,
+    0.6,
+    ("reshaped_classifier_face_4", "reshaped_regressor_face_4"),
 )
-"""Faces up to about 5 m away; slower."""
+"""Faces up to about 5 m away; costs about 1.5 times the short-range model on a 256 x 192 input and finds fewer
+small faces than that (docs/benchmarks.md). The built-in finder does not use it; it ships for plugins and for the
+benchmark's comparison."""
+
+MAX_SHAPES = 4
+"""Networks a model keeps, one per input shape (about 6 MB each): the finder uses three whatever the frame size (its
+whole-frame pass, crops, close-ups). Beyond that, the least recently used network is planned again for the new
+shape."""
 
 NMS_IOU = 0.3
 """Boxes overlapping more than this (intersection over union) are merged into one face."""
@@ -46,7 +65,7 @@ NMS_IOU = 0.3
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """One merged detection in model-input coordinates (0..1): box corners, score, and keypoints (6 x 2) in the
+    """One merged detection in pixels of the model input: box corners, score, and keypoints (6 x 2) in the
     order right eye, left eye, nose tip, mouth, right ear, left ear (the subject's right and left)."""
 
     xmin: float
@@ -58,33 +77,58 @@ class Detection:
 
 
 class BlazeFace:
-    """A loaded BlazeFace model: :meth:`detect` runs it on a prepared input square.
+    """A loaded BlazeFace model: :meth:`detect` runs it on a prepared input image.
 
-    An OpenCV network is not safe to run from two threads at once, so runs are serialised with a lock.
+    OpenCV plans a network's buffers for one input shape and plans again, at more than the cost of a small pass,
+    whenever the shape changes; so each input shape in use gets a network of its own (at most :data:`MAX_SHAPES`).
+    A network is not safe to run from two threads at once, so runs are serialised with a lock.
     """
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
-        model = resources.files(__package__).joinpath("models", spec.file).read_bytes()
-        self._net = cv2.dnn.readNetFromTFLite(np.frombuffer(model, dtype=np.uint8))
-        self._anchors = make_anchors(spec)
+        self._model = np.frombuffer(resources.files(__package__).joinpath("models", spec.file).read_bytes(), np.uint8)
+        self._nets: OrderedDict[tuple[int, int], tuple[cv2.dnn.Net, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
+        self._network(spec.input_size, spec.input_size)  # a broken model file fails here, at start-up
 
-    def detect(self, square_rgb: np.ndarray) -> list[Detection]:
-        """Faces in an ``input_size`` x ``input_size`` x 3 ``uint8`` RGB image."""
-        blob = cv2.dnn.blobFromImage(square_rgb, scalefactor=1 / 127.5, mean=(127.5, 127.5, 127.5))
+    def detect(self, image_bgr: np.ndarray, min_score: float | None = None) -> list[Detection]:
+        """Faces scoring above ``min_score`` (default: the model's), highest score first, in an H x W x 3 ``uint8``
+        BGR image: square ``input_size`` for a fixed-size model, sides multiples of 16 for the short-range one."""
+        height, width = image_bgr.shape[:2]
+        size = self.spec.input_size
+        if (height, width) != (size, size) and (not self.spec.any_size or height % 16 or width % 16):
+            raise ValueError(f"{self.spec.file} cannot take a {width}x{height} input")
+        blob = cv2.dnn.blobFromImage(image_bgr, scalefactor=1 / 127.5, mean=(127.5, 127.5, 127.5), swapRB=True)
         with self._lock:
-            self._net.setInput(blob)
-            scores, regressors = self._net.forward(list(self.spec.outputs))
-        return decode(scores.reshape(-1), regressors.reshape(-1, 16), self._anchors, self.spec)
+            net, anchors = self._network(height, width)
+            net.setInput(blob)
+            scores, regressors = net.forward(list(self.spec.outputs))
+        threshold = self.spec.min_score if min_score is None else min_score
+        return decode(scores.reshape(-1), regressors.reshape(-1, 16), anchors, threshold)
+
+    def _network(self, height: int, width: int) -> tuple[cv2.dnn.Net, np.ndarray]:
+        """The network and anchors for one input shape (call with the lock held, or before the model is shared)."""
+        key = (height, width)
+        if key in self._nets:
+            self._nets.move_to_end(key)
+            return self._nets[key]
+        if len(self._nets) < MAX_SHAPES:
+            net = cv2.dnn.readNetFromTFLite(self._model)
+        else:  # the least recently used shape gives up its network, which OpenCV plans again for this one
+            _, (net, _) = self._nets.popitem(last=False)
+        self._nets[key] = (net, make_anchors(self.spec, height, width))
+        return self._nets[key]
 
 
-def make_anchors(spec: ModelSpec) -> np.ndarray:
-    """Anchor centres (N x 2, 0..1), in the order the model emits its predictions.
+def make_anchors(spec: ModelSpec, height: int | None = None, width: int | None = None) -> np.ndarray:
+    """Anchor centres (N x 2) in input pixels, in the order the model emits its predictions, for an input of
+    ``height`` x ``width`` (default: the model's square).
 
     Consecutive layers with the same stride share one grid; every cell holds ``anchors_per_cell`` anchors per
     layer. Anchor sizes are fixed (1.0), so only the centres matter.
     """
+    height = height or spec.input_size
+    width = width or spec.input_size
     centres = []
     layer = 0
     while layer < len(spec.strides):
@@ -93,21 +137,22 @@ def make_anchors(spec: ModelSpec) -> np.ndarray:
         while layer < len(spec.strides) and spec.strides[layer] == stride:
             same += 1
             layer += 1
-        cells = -(-spec.input_size // stride)
-        ys, xs = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
-        grid = (np.stack([xs, ys], axis=-1).reshape(-1, 2) + 0.5) / cells
+        rows, cols = -(-height // stride), -(-width // stride)
+        ys, xs = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+        grid = (np.stack([xs, ys], axis=-1).reshape(-1, 2) + 0.5) * np.float32([width / cols, height / rows])
         centres.append(np.repeat(grid, same * spec.anchors_per_cell, axis=0))
     return np.concatenate(centres).astype(np.float32)
 
 
-def decode(scores: np.ndarray, regressors: np.ndarray, anchors: np.ndarray, spec: ModelSpec) -> list[Detection]:
-    """Turn raw model outputs into merged detections above ``spec.min_score``."""
-    logit = np.log(spec.min_score / (1 - spec.min_score))
+def decode(scores: np.ndarray, regressors: np.ndarray, anchors: np.ndarray, min_score: float) -> list[Detection]:
+    """Turn raw model outputs into merged detections above ``min_score``. The regressors are in input pixels,
+    relative to the anchor centres."""
+    logit = np.log(min_score / (1 - min_score))
     keep = np.flatnonzero(scores > logit)
     if keep.size == 0:
         return []
     probs = 1 / (1 + np.exp(-np.clip(scores[keep], -80, 80)))
-    raw = regressors[keep] / spec.input_size
+    raw = regressors[keep]
     centre = anchors[keep]
     boxes = np.empty((keep.size, 4), dtype=np.float32)
     cx, cy = raw[:, 0] + centre[:, 0], raw[:, 1] + centre[:, 1]

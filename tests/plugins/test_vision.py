@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from importlib import resources
 from pathlib import Path
 
 import cv2
@@ -14,8 +15,8 @@ import proctor_vision
 from proctor_core import PROJECT_NAME, hookimpl, hookspecs
 from proctor_core.imaging import decode_image
 from proctor_core.types import CaptureQuality, FaceBox, FaceFinder, FaceStatus, Frame, FrameAnalysis
-from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, make_anchors, weighted_nms
-from proctor_vision.finder import BlazeFaceFinder
+from proctor_vision.blazeface import FULL_RANGE, MAX_SHAPES, SHORT_RANGE, BlazeFace, make_anchors, weighted_nms
+from proctor_vision.finder import MAX_CHECKED, BlazeFaceFinder
 from proctor_vision.pose import TURNED_DEG, estimate_pose
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -51,7 +52,7 @@ def finder() -> BlazeFaceFinder:
 
 def test_is_a_face_finder(finder: BlazeFaceFinder) -> None:
     assert isinstance(finder, FaceFinder)
-    assert finder.name == "blazeface-short"
+    assert finder.name == "blazeface-short-256"
 
 
 def test_one_frontal_face(finder: BlazeFaceFinder) -> None:
@@ -114,13 +115,139 @@ def test_small_faces_are_not_counted() -> None:
     assert analysis.face_count == 0
 
 
-def test_full_range_fallback_finds_a_small_lone_face() -> None:
-    face = cv2.resize(pixels_of("grace_hopper.jpg"), None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
-    canvas = np.full((480, 640, 3), 90, np.uint8)
-    canvas[150 : 150 + face.shape[0], 250 : 250 + face.shape[1]] = face
-    fallback = BlazeFaceFinder(fallback=True)
-    assert fallback.name == "blazeface-short+full"
-    assert fallback.find(decode_image(jpeg(canvas))).face_count == 1
+def scene(*faces: tuple[str, float, tuple[int, int]]) -> Frame:
+    """A 640x480 webcam frame over an empty room, as the widget sends it, holding each labelled image ``name``
+    scaled so its face is about ``height`` px high, centred at ``centre``."""
+    room = cv2.resize(pixels_of("none_rocket.jpg"), (640, 480), interpolation=cv2.INTER_AREA)
+    for name, height, (cx, cy) in faces:
+        source = pixels_of(name)
+        face = proctor_vision.default_finder().find(decode_image(jpeg(source))).faces[0]
+        factor = height / face.height
+        side = round(1.8 * height)
+        warp = np.float32([[factor, 0, side / 2 - (face.x + face.width / 2) * factor],
+                           [0, factor, side / 2 - (face.y + face.height / 2) * factor]])
+        crop = cv2.warpAffine(source, warp, (side, side), borderMode=cv2.BORDER_REPLICATE)
+        x0, y0 = cx - side // 2, cy - side // 2
+        room[y0 : y0 + side, x0 : x0 + side] = crop
+    return decode_image(jpeg(room))
+
+
+@pytest.mark.parametrize("place", [(80, 90), (560, 240), (80, 390)])
+def test_second_small_face_beside_a_near_candidate_is_found(finder: BlazeFaceFinder, place: tuple[int, int]) -> None:
+    frame = scene(("grace_hopper.jpg", 170, (320, 250)), ("astronaut_and_hopper.jpg", 44, place))
+    analysis = finder.find(frame)
+    assert analysis.face_count == 2 and analysis.face_status is FaceStatus.MULTIPLE_FACES
+    small = min(analysis.faces, key=lambda face: face.height)
+    assert 30 < small.height < 65
+    assert abs(small.x + small.width / 2 - place[0]) < 25 and abs(small.y + small.height / 2 - place[1]) < 25
+
+
+def test_the_small_face_needs_the_second_look(finder: BlazeFaceFinder) -> None:
+    """Without the check of weak small candidates the same frame reads as one face: the check is what finds it."""
+    frame = scene(("grace_hopper.jpg", 170, (320, 250)), ("cameraman_turned.jpg", 44, (560, 240)))
+    assert finder.find(frame).face_count == 2
+    assert BlazeFaceFinder(max_checked=0).find(frame).face_count == 1
+
+
+@pytest.mark.parametrize("height", [100, 170, 250])
+def test_a_lone_candidate_is_one_face(finder: BlazeFaceFinder, height: int) -> None:
+    analysis = finder.find(scene(("grace_hopper.jpg", height, (320, max(250, round(0.9 * height))))))
+    assert analysis.face_count == 1 and analysis.face_status is FaceStatus.OK
+    assert analysis.faces[0].height == pytest.approx(height, rel=0.25)
+
+
+def test_a_small_lone_face_is_found(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(scene(("grace_hopper.jpg", 45, (300, 200))))
+    assert analysis.face_count == 1
+
+
+def test_a_near_turned_face_is_still_turned(finder: BlazeFaceFinder) -> None:
+    analysis = finder.find(scene(("cameraman_turned.jpg", 230, (320, 240))))
+    assert analysis.face_count == 1 and analysis.face_status is FaceStatus.TURNED_AWAY
+
+
+def test_no_face_is_invented_in_empty_rooms_and_textures(finder: BlazeFaceFinder) -> None:
+    rng = np.random.default_rng(7)
+    frames = [scene(), decode_image(jpeg(rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)))]
+    for name in ("none_rocket.jpg", "astronaut_and_hopper.jpg"):
+        frames.append(decode_image(jpeg(cv2.resize(pixels_of(name), None, fx=0.5, fy=0.5))))
+    counts = [finder.find(frame).face_count for frame in frames]
+    assert counts[:2] == [0, 0]
+    assert counts[2] == 0 and counts[3] == 2  # a half-size two-face frame: still two, no more
+
+
+def counted_passes(finder: BlazeFaceFinder, frame: Frame) -> tuple[FrameAnalysis, list[tuple[int, int]]]:
+    """The analysis, and the input shape of every model run it took."""
+    shapes: list[tuple[int, int]] = []
+    detect = finder._model.detect
+
+    def spy(image: np.ndarray, min_score: float | None = None) -> list:
+        shapes.append(image.shape[:2])
+        return detect(image, min_score)
+
+    finder._model.detect = spy  # type: ignore[method-assign]
+    try:
+        return finder.find(frame), shapes
+    finally:
+        del finder._model.detect
+
+
+def test_a_usual_frame_takes_one_pass() -> None:
+    analysis, shapes = counted_passes(BlazeFaceFinder(), scene(("grace_hopper.jpg", 170, (320, 250))))
+    assert analysis.face_count == 1
+    assert shapes == [(192, 256)]
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (480, 640), (410, 480)])
+def test_every_frame_size_is_read_at_one_input_shape(size: tuple[int, int]) -> None:
+    """OpenCV plans a network again for every new input shape, so frames of any size share one."""
+    frame = decode_image(jpeg(cv2.resize(pixels_of("grace_hopper.jpg"), size, interpolation=cv2.INTER_AREA)))
+    analysis, shapes = counted_passes(BlazeFaceFinder(), frame)
+    assert analysis.face_count == 1
+    assert shapes[0] == (192, 256) and set(shapes[1:]) <= {(128, 128), (96, 128)}
+
+
+def test_second_looks_are_bounded() -> None:
+    """Sixteen faces of 40 px, most of them weak candidates: at most MAX_CHECKED crops are looked at."""
+    places = [(x, y) for x in (60, 180, 460, 580) for y in (60, 200, 340, 440)]
+    analysis, shapes = counted_passes(BlazeFaceFinder(), scene(*[("cameraman_turned.jpg", 40, p) for p in places]))
+    assert analysis.face_status is FaceStatus.MULTIPLE_FACES
+    assert shapes == [(192, 256)] + [(128, 128)] * MAX_CHECKED
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (16, 4096), (4096, 16), (481, 641), (720, 1280)])
+def test_any_frame_shape_is_read(finder: BlazeFaceFinder, shape: tuple[int, int]) -> None:
+    pixels = np.full((*shape, 3), 128, np.uint8)
+    analysis = finder.find(Frame(pixels=pixels, source_width=shape[1], source_height=shape[0]))
+    assert analysis.face_count == 0 and (analysis.width, analysis.height) == (shape[1], shape[0])
+
+
+def test_the_model_loads_from_the_installed_package() -> None:
+    model = resources.files("proctor_vision").joinpath("models", SHORT_RANGE.file)
+    assert model.is_file() and len(model.read_bytes()) == 229_032
+    assert isinstance(proctor_vision.default_finder()._model, BlazeFace)
+    assert proctor_vision.default_finder()._model.spec is SHORT_RANGE
+
+
+def test_networks_are_kept_per_input_shape_and_bounded() -> None:
+    model = BlazeFace(SHORT_RANGE)
+    shapes = [(16 * (i + 1), 128) for i in range(MAX_SHAPES + 2)]  # frames of ever new aspect ratios
+    for height, width in shapes:
+        assert model.detect(np.zeros((height, width, 3), np.uint8)) == []
+    assert list(model._nets) == shapes[-MAX_SHAPES:]  # the least recently used gave up their networks
+    networks = {id(net) for net, _ in model._nets.values()}
+    assert len(networks) == MAX_SHAPES  # reused, not added
+    model.detect(np.zeros((*shapes[-1], 3), np.uint8))
+    assert {id(net) for net, _ in model._nets.values()} == networks
+    grace = load("grace_hopper.jpg").pixels[:224, :192]  # a real face still found after the shapes moved around
+    assert len(model.detect(cv2.resize(grace, (128, 144)))) == 1
+
+
+def test_an_input_the_network_cannot_take_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot take"):
+        BlazeFace(FULL_RANGE).detect(np.zeros((144, 192, 3), np.uint8))
+    with pytest.raises(ValueError, match="cannot take"):
+        proctor_vision.default_finder()._model.detect(np.zeros((100, 128, 3), np.uint8))
 
 
 # -- capture quality --------------------------------------------------------------------------------------------------
@@ -180,7 +307,10 @@ def test_pose_unknown_when_eyes_coincide() -> None:
 def test_anchor_counts_match_the_models() -> None:
     assert make_anchors(SHORT_RANGE).shape == (896, 2)
     assert make_anchors(FULL_RANGE).shape == (2304, 2)
-    assert make_anchors(SHORT_RANGE)[0] == pytest.approx([0.5 / 16, 0.5 / 16])
+    assert make_anchors(SHORT_RANGE)[0] == pytest.approx([4.0, 4.0])  # first 8 px cell's centre, in input pixels
+    wide = make_anchors(SHORT_RANGE, 192, 256)
+    assert wide.shape == (32 * 24 * 2 + 16 * 12 * 6, 2)
+    assert wide.max(axis=0) == pytest.approx([256 - 4, 192 - 4])  # centre of the last 8 px cell
 
 
 def test_weighted_nms_merges_overlaps_and_keeps_separate_faces() -> None:
