@@ -163,17 +163,17 @@ def deliver(outbox_id: int) -> Outcome | None:
         sent = post_score(row)
     except GradeRefused as exc:
         mine.update(status=Status.FAILED, last_error=str(exc))
-        return Outcome(Status.FAILED)
+        return Outcome(Status.FAILED)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
     except AlreadyCurrent as exc:
         mine.update(status=Status.DELIVERED, delivered_at=timezone.now(), last_error=str(exc))
-        return Outcome(Status.DELIVERED)
+        return Outcome(Status.DELIVERED)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
     except Exception as exc:  # noqa: BLE001 - anything else is worth another try, and is shown in the admin
         log.warning("grade %s not delivered (try %s): %s", row.pk, row.attempts, exc)
         retry_at = timezone.now() + backoff(row.attempts)
         mine.filter(status=Status.PENDING).update(next_attempt_at=retry_at, last_error=_describe(exc))
-        return Outcome(Status.PENDING, retry_at)
+        return Outcome(Status.PENDING, retry_at)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
     mine.update(status=Status.DELIVERED, delivered_at=timezone.now(), last_error="", sent=sent)
-    return Outcome(Status.DELIVERED)
+    return Outcome(Status.DELIVERED)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
 
 
 def post_score(row: GradeOutbox) -> dict:

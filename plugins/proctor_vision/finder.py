@@ -80,7 +80,8 @@ class BlazeFaceFinder:
         zoom = size / side
         centre_x = (face.x + face.width / 2) * frame.scale
         centre_y = (face.y + face.height / 2) * frame.scale
-        warp = np.float32([[zoom, 0, size / 2 - centre_x * zoom], [0, zoom, size / 2 - centre_y * zoom]])
+        shift_x, shift_y = size / 2 - centre_x * zoom, size / 2 - centre_y * zoom
+        warp = np.array([[zoom, 0, shift_x], [0, zoom, shift_y]], dtype=np.float32)
         crop = cv2.warpAffine(frame.pixels, warp, (size, size), flags=cv2.INTER_LINEAR)
         detections = self._short.detect(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
         if not detections:

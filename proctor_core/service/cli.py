@@ -30,7 +30,7 @@ def gunicorn_argv(args: Sequence[str]) -> list[str]:
 
     from proctor_core.service.environ import env_float, env_int, env_str
 
-    defaults = {
+    defaults: dict[tuple[str, ...], str | None] = {
         ("-b", "--bind"): env_str("PROCTOR_BIND", "127.0.0.1:8000"),
         ("-w", "--workers"): str(env_int("PROCTOR_WORKERS", (os.cpu_count() or 1) + 1, minimum=1)),
         ("-t", "--timeout"): f"{env_float('PROCTOR_TIMEOUT', 30, positive=True):g}",

@@ -1,4 +1,4 @@
-"""Dynamic Registration links: one hour by default, one registration each, and the platform's words kept off the page."""
+"""Dynamic Registration links: one hour by default, one registration each, the platform's words kept off the page."""
 
 from __future__ import annotations
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from django.test import Client
 
 from proctor_core.service import api
 from proctor_core.service.models import Candidate, ProctoringSession, ViolationRecord
-
 
 
 def test_79_two_tab_switches_and_one_face_missing(opened, clock, face_jpeg, no_face_jpeg):

@@ -2,8 +2,9 @@
 
 Every job is an ordinary management command, run at its own interval from ``PROCTOR_OPS`` (docs/operations.md):
 grade sweep (``deliver_grades``: retries and lost tasks), ``end_idle_sessions``, ``purge_evidence``,
-``purge_expired_sessions``, ``purge_unstarted_sessions``, ``prune_db_task_results`` and the worker heartbeat. A job that fails is logged and tried again at its next turn;
-it never stops the others. Several of these processes may run (one per machine): every job is safe to run twice.
+``purge_expired_sessions``, ``purge_unstarted_sessions``, ``prune_db_task_results`` and the worker heartbeat.
+A job that fails is logged and tried again at its next turn; it never stops the others. Several of these processes
+may run (one per machine): every job is safe to run twice.
 ``--once`` runs each job once and exits, for cron.
 """
 
