@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +29,7 @@ from lms_adapter.models import LaunchValue
 from lms_adapter.tool import HttpSession
 from lms_adapter.tool_config import TOOL_CONFIGURATION, ToolUrls, registration_request
 from proctor_core.errors import ProctorError
+from proctor_core.service.engines import now
 
 SALT = "lms_adapter.dynamic_registration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
@@ -50,7 +50,7 @@ class RegistrationError(ProctorError):
 def new_link_token(valid_for_s: float) -> str:
     """The signed path segment of a registration URL, valid once for ``valid_for_s`` seconds."""
     return signing.Signer(salt=SALT).sign_object(
-        {"until": int(time.time() + valid_for_s), "id": secrets.token_urlsafe(16)}
+        {"until": int(now() + valid_for_s), "id": secrets.token_urlsafe(16)}
     )
 
 
@@ -64,7 +64,7 @@ def claim_link_token(token: str) -> str:
         until, link_id = int(signed["until"]), str(signed["id"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise RegistrationError("this registration link is not valid", status_code=403) from exc
-    if time.time() > until:
+    if now() > until:
         message = "this registration link has expired; ask the tool's operator for a new one"
         raise RegistrationError(message, status_code=403)
     claim = USED_LINK_KEY.format(link_id)
