@@ -80,7 +80,7 @@ def test_result_page_explains_the_score(opened, clock):
     assert page.status_code == 200
     html = page.content.decode()
     assert "84" in html and "band-yellow" in html
-    assert html.count("<td>tab_switch</td>") == 2
+    assert html.count("<tr><td>Tab switch</td>") == 2
     assert page["Cache-Control"] == "private, no-store"
 
 
