@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROCTOR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/proctor_test
 
-.PHONY: run test test-prerequisites bench bench-detectors bench-load clean moodle-plugin
+.PHONY: run lint test test-prerequisites bench bench-detectors bench-load clean moodle-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ run: $(VENV)/.installed
 	$(BIN)/proctor demo
 	$(BIN)/proctor serve
 
-# Everything on SQLite, then the service and LTI tests again on PostgreSQL, then the widget's unit tests.
-test: test-prerequisites
+# ruff (style, imports, likely bugs) and mypy (strict on the framework core); settings in pyproject.toml.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# The linters, everything on SQLite, then the service and LTI tests again on PostgreSQL, then the widget's unit tests.
+test: lint test-prerequisites
 	$(BIN)/pytest -m "not postgres"
 	DATABASE_URL=$(PROCTOR_TEST_POSTGRES_URL) $(BIN)/pytest tests/service tests/lms_adapter
 	if [ -d widget/test ]; then node --test widget/test/; fi

@@ -85,7 +85,10 @@ def bombs() -> dict[str, bytes]:
 
 
 def start_service(folder: Path, port: int) -> subprocess.Popen:
-    """``proctor serve --web-only`` (gunicorn alone) with one worker on 127.0.0.1:port, a fresh SQLite database in ``folder`` and the demo exams."""
+    """``proctor serve --web-only`` (gunicorn alone) with one worker on 127.0.0.1:port.
+
+    A fresh SQLite database in ``folder`` holds the demo exams.
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "proctor_core.service.settings",
@@ -101,7 +104,11 @@ def start_service(folder: Path, port: int) -> subprocess.Popen:
         subprocess.run([*cli, *command], env=env, cwd=folder, check=True, capture_output=True, timeout=180)
     log = (folder / "service.log").open("w")
     return subprocess.Popen(
-        [*cli, "serve", "--web-only", "--access-logfile", "/dev/null"], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT
+        [*cli, "serve", "--web-only", "--access-logfile", "/dev/null"],
+        env=env,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -216,12 +223,12 @@ def measure(rounds: int = 1) -> dict:
 def unguarded(name: str) -> str:
     """Decode one bomb straight with OpenCV in a child limited to 3 GB; report CPU and peak memory."""
     code = (
-        "import resource,sys,time,numpy as np,cv2;sys.path.insert(0,%r);import bombs;"
-        "resource.setrlimit(resource.RLIMIT_AS,(3<<30,3<<30));d=bombs.bombs()[%r];t=time.process_time();"
+        f"import resource,sys,time,numpy as np,cv2;sys.path.insert(0,{str(ROOT / 'bench')!r});import bombs;"
+        f"resource.setrlimit(resource.RLIMIT_AS,(3<<30,3<<30));d=bombs.bombs()[{name!r}];t=time.process_time();"
         "r=cv2.imdecode(np.frombuffer(d,np.uint8),cv2.IMREAD_COLOR);"
-        "print('cpu %%.1f s, peak %%d MB'%%(time.process_time()-t,"
+        "print('cpu %.1f s, peak %d MB'%(time.process_time()-t,"
         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss//1024))"
-    ) % (str(ROOT / "bench"), name)
+    )
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:

@@ -65,7 +65,7 @@ async def timed(port: int, method: str, path: str, body: bytes, headers: dict[st
     started = time.perf_counter()
     try:
         status, _ = await asyncio.wait_for(request(port, method, path, body, headers), REQUEST_TIMEOUT_S)
-    except (OSError, asyncio.TimeoutError, IndexError, ValueError) as exc:
+    except (TimeoutError, OSError, IndexError, ValueError) as exc:
         status = type(exc).__name__
     if isinstance(status, int) and status < 400:
         stats.latencies.append(time.perf_counter() - started)
@@ -111,7 +111,8 @@ class Server:
         proctor = [sys.executable, "-m", "proctor_core.service.cli"]
         for command in (["migrate", "-v", "0"], ["demo"]):
             subprocess.run(proctor + command, env=self.env, check=True, stdout=subprocess.DEVNULL, timeout=300)
-        serve = ["serve", "--web-only", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null", *self.gunicorn_args]
+        serve = ["serve", "--web-only", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"]
+        serve += self.gunicorn_args
         self.process = subprocess.Popen(proctor + serve, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

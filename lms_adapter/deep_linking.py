@@ -15,8 +15,8 @@ from pylti1p3.lineitem import LineItem
 
 from lms_adapter.exam_params import CUSTOM_PARAM, DEFAULT_PRESET, encode
 from proctor_core.config import PRESETS, ExamConfig
-from proctor_core.exam_address import MAX_LENGTH, check_exam_address
 from proctor_core.errors import ConfigError
+from proctor_core.exam_address import MAX_LENGTH, check_exam_address
 from proctor_core.plugins import describe_factory
 from proctor_core.service import api
 from proctor_core.service.apps import service_config

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +28,8 @@ from lms_adapter.keys import current_key
 from lms_adapter.models import LaunchValue
 from lms_adapter.tool import HttpSession
 from lms_adapter.tool_config import TOOL_CONFIGURATION, ToolUrls, registration_request
+from proctor_core.errors import ProctorError
+from proctor_core.service.engines import now
 
 SALT = "lms_adapter.dynamic_registration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
@@ -39,18 +40,17 @@ USED_LINK_KEY = "registration-link-used-{}"
 logger = logging.getLogger(__name__)
 
 
-class RegistrationError(Exception):
+class RegistrationError(ProctorError):
     """Registration cannot go on; ``status_code`` is the answer to the platform's page."""
 
-    def __init__(self, message: str, status_code: int = 400) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+    code = "registration_failed"
+    status_code = 400
 
 
 def new_link_token(valid_for_s: float) -> str:
     """The signed path segment of a registration URL, valid once for ``valid_for_s`` seconds."""
     return signing.Signer(salt=SALT).sign_object(
-        {"until": int(time.time() + valid_for_s), "id": secrets.token_urlsafe(16)}
+        {"until": int(now() + valid_for_s), "id": secrets.token_urlsafe(16)}
     )
 
 
@@ -63,16 +63,17 @@ def claim_link_token(token: str) -> str:
         signed = signing.Signer(salt=SALT).unsign_object(token)
         until, link_id = int(signed["until"]), str(signed["id"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise RegistrationError("this registration link is not valid", 403) from exc
-    if time.time() > until:
-        raise RegistrationError("this registration link has expired; ask the tool's operator for a new one", 403)
+        raise RegistrationError("this registration link is not valid", status_code=403) from exc
+    if now() > until:
+        message = "this registration link has expired; ask the tool's operator for a new one"
+        raise RegistrationError(message, status_code=403)
     claim = USED_LINK_KEY.format(link_id)
     try:
         with transaction.atomic():
             LaunchValue.objects.create(key=claim, value="true", expires_at=datetime.fromtimestamp(until + 1, UTC))
     except IntegrityError as exc:
         message = "this registration link was already used; ask the tool's operator for a new one"
-        raise RegistrationError(message, 403) from exc
+        raise RegistrationError(message, status_code=403) from exc
     return claim
 
 
@@ -95,7 +96,7 @@ def register(openid_configuration: str, registration_token: str, urls: ToolUrls)
         _check_url(str(config[name]))
     answer = _json(session, "POST", config["registration_endpoint"], headers=headers, json=registration_request(urls))
     if not answer.get("client_id"):
-        raise RegistrationError("the platform's registration answer has no client_id", 502)
+        raise RegistrationError("the platform's registration answer has no client_id", status_code=502)
     return _save(config, answer)
 
 
@@ -130,15 +131,16 @@ def _json(session: requests.Session, method: str, url: str, **kwargs: Any) -> di
         response = session.request(method, url, **kwargs)
     except requests.RequestException as exc:
         logger.warning("registration: %s %s failed: %s", method, url, exc)
-        raise RegistrationError(f"the platform could not be reached at {urlsplit(url).hostname}", 502) from exc
+        message = f"the platform could not be reached at {urlsplit(url).hostname}"
+        raise RegistrationError(message, status_code=502) from exc
     if not response.ok:
         logger.warning("registration: %s %s answered %s: %s", method, url, response.status_code, response.text[:2000])
         step = f"{method} {urlsplit(url).path}"
-        raise RegistrationError(f"the platform answered HTTP {response.status_code} to {step}", 502)
+        raise RegistrationError(f"the platform answered HTTP {response.status_code} to {step}", status_code=502)
     try:
         data = response.json()
     except ValueError as exc:
-        raise RegistrationError(f"the platform's answer from {url} is not JSON", 502) from exc
+        raise RegistrationError(f"the platform's answer from {url} is not JSON", status_code=502) from exc
     if not isinstance(data, dict):
-        raise RegistrationError(f"the platform's answer from {url} is not a JSON object", 502)
+        raise RegistrationError(f"the platform's answer from {url} is not a JSON object", status_code=502)
     return data

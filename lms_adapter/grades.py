@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 from django.db.models import F
-from django.utils import timezone
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiServiceException
 from pylti1p3.grade import Grade
@@ -27,6 +26,8 @@ from lms_adapter.conf import lti_setting
 from lms_adapter.models import GradeOutbox, LearnerAttempt
 from lms_adapter.tool import HttpSession, tool_conf
 from proctor_core.service import api
+from proctor_core.service.engines import now
+from proctor_core.service.models import to_datetime
 from proctor_core.types import RiskLevel, ScoreReport
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ def record(attempt: LearnerAttempt, report: ScoreReport) -> GradeOutbox | None:
     latest = attempt.grades.order_by("-timestamp").first()
     if latest and (latest.score, latest.comment, latest.grading_progress) == (report.score, comment, grading):
         return None
-    now = timezone.now().replace(microsecond=0)
-    timestamp = max(now, latest.timestamp + timedelta(seconds=1)) if latest else now
+    at = _now().replace(microsecond=0)
+    timestamp = max(at, latest.timestamp + timedelta(seconds=1)) if latest else at
     attempt.grades.filter(status=Status.PENDING).update(status=Status.SUPERSEDED)
     return GradeOutbox.objects.create(
         attempt=attempt,
@@ -120,7 +121,7 @@ def record(attempt: LearnerAttempt, report: ScoreReport) -> GradeOutbox | None:
         comment=comment,
         grading_progress=grading,
         timestamp=timestamp,
-        next_attempt_at=now,
+        next_attempt_at=at,
     )
 
 
@@ -137,6 +138,11 @@ def record_missing() -> list[GradeOutbox]:
 # -- delivery ------------------------------------------------------------------------------------------------------
 
 
+def _now() -> datetime:
+    """The service clock's time (:func:`proctor_core.service.engines.now`): one clock, pinned by the tests."""
+    return to_datetime(now())
+
+
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try after ``attempts`` failed ones: base, doubling, capped."""
     base, cap = lti_setting("GRADE_RETRY_BASE_S"), lti_setting("GRADE_RETRY_MAX_S")
@@ -145,15 +151,15 @@ def backoff(attempts: int) -> timedelta:
 
 def due_ids(limit: int = 100) -> list[int]:
     """Rows whose next delivery time has come, oldest first."""
-    due = GradeOutbox.objects.filter(status=Status.PENDING, next_attempt_at__lte=timezone.now())
+    due = GradeOutbox.objects.filter(status=Status.PENDING, next_attempt_at__lte=_now())
     return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
 
 
 def deliver(outbox_id: int) -> Outcome | None:
     """Try to deliver one row; ``None`` when it is not due, no longer pending, or another worker holds it."""
-    now = timezone.now()
-    claimed = GradeOutbox.objects.filter(pk=outbox_id, status=Status.PENDING, next_attempt_at__lte=now).update(
-        next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+    at = _now()
+    claimed = GradeOutbox.objects.filter(pk=outbox_id, status=Status.PENDING, next_attempt_at__lte=at).update(
+        next_attempt_at=at + LEASE, attempts=F("attempts") + 1
     )
     if not claimed:
         return None
@@ -163,17 +169,17 @@ def deliver(outbox_id: int) -> Outcome | None:
         sent = post_score(row)
     except GradeRefused as exc:
         mine.update(status=Status.FAILED, last_error=str(exc))
-        return Outcome(Status.FAILED)
+        return Outcome(Status.FAILED)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
     except AlreadyCurrent as exc:
-        mine.update(status=Status.DELIVERED, delivered_at=timezone.now(), last_error=str(exc))
-        return Outcome(Status.DELIVERED)
+        mine.update(status=Status.DELIVERED, delivered_at=_now(), last_error=str(exc))
+        return Outcome(Status.DELIVERED)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
     except Exception as exc:  # noqa: BLE001 - anything else is worth another try, and is shown in the admin
         log.warning("grade %s not delivered (try %s): %s", row.pk, row.attempts, exc)
-        retry_at = timezone.now() + backoff(row.attempts)
+        retry_at = _now() + backoff(row.attempts)
         mine.filter(status=Status.PENDING).update(next_attempt_at=retry_at, last_error=_describe(exc))
-        return Outcome(Status.PENDING, retry_at)
-    mine.update(status=Status.DELIVERED, delivered_at=timezone.now(), last_error="", sent=sent)
-    return Outcome(Status.DELIVERED)
+        return Outcome(Status.PENDING, retry_at)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
+    mine.update(status=Status.DELIVERED, delivered_at=_now(), last_error="", sent=sent)
+    return Outcome(Status.DELIVERED)  # type: ignore[arg-type]  # TextChoices member, untyped without django-stubs
 
 
 def post_score(row: GradeOutbox) -> dict:

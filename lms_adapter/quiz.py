@@ -155,7 +155,7 @@ def start(link: ResourceLink, body: QuizCall) -> dict[str, Any]:
                 return {"session_id": str(bound.session_id)}
             attempt = latest_attempt(link, body.sub, lock=True)
             state = readiness(attempt, body.attempt.id)
-            if not state.ready:
+            if not state.ready or attempt is None:
                 raise NotReady(state.reason, details={"reason": state.reason})
             attempt.quiz_attempt_id = body.attempt.id
             attempt.quiz_attempt_number = body.attempt.number

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,7 +46,7 @@ class HttpSession(requests.Session):
         super().__init__()
         self.headers["User-Agent"] = f"proctor-lti/{__version__}"
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", lti_setting("HTTP_TIMEOUT_S"))
         return super().request(*args, **kwargs)
 
@@ -122,10 +123,11 @@ class ProctorMessageLaunch(DjangoMessageLaunch):
     def save_launch_data(self) -> ProctorMessageLaunch:
         if not launch_storage().remove_value(STATE_KEY.format(self._get_request_param("state"))):
             raise LtiException("this launch was already used")
-        return super().save_launch_data()
+        super().save_launch_data()
+        return self
 
 
-def _check_claims(body: dict[str, Any]) -> None:
+def _check_claims(body: Mapping[str, Any]) -> None:
     """:raises LtiException: audience, NUL characters or times that no valid launch has (see the module docstring)."""
     aud = body.get("aud")
     audiences = aud if isinstance(aud, list) else [aud]
@@ -181,7 +183,8 @@ def message_launch(request: HttpRequest) -> ProctorMessageLaunch:
     launch.set_public_key_caching(storage, cache_lifetime=lti_setting("KEY_SET_CACHE_S"))
     launch.set_launch_data_lifetime(lti_setting("LAUNCH_DATA_LIFETIME_S"))
     # The audience is checked by the registration lookup: the token's aud must be a registered client id.
-    launch.set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat", "sub"]})
+    # pylti1p3 types the options as bool-valued; PyJWT's "require" takes the claim names.
+    launch.set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat", "sub"]})  # type: ignore[dict-item]
     return launch
 
 

@@ -62,7 +62,10 @@ class CoverageRule(BaseModel):
         0.0, ge=0, le=1, description="Least share of the monitored time a working microphone must cover"
     )
     max_gap_s: float = Field(
-        10.0, gt=0, le=3600, description="Longest interval between two working observations that still counts as covered"
+        10.0,
+        gt=0,
+        le=3600,
+        description="Longest interval between two working observations that still counts as covered",
     )
 
 
@@ -123,6 +126,8 @@ class ExamConfig(BaseModel):
             return cls(preset="interview")
         if name == "exam":
             return cls(
-                preset="exam", detectors={"silence": DetectorSettings(notice=True)}, policy=PolicySettings(name="episode")
+                preset="exam",
+                detectors={"silence": DetectorSettings(notice=True)},
+                policy=PolicySettings(name="episode"),
             )
         raise ValueError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")

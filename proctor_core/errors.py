@@ -6,15 +6,21 @@ from typing import Any
 
 
 class ProctorError(Exception):
-    """Base class: a problem the caller can fix; never a crash."""
+    """Base class: an expected problem with a stable code, answered with its status and never a crash.
+
+    A 4xx is one the caller can fix; a 503 one the operator must fix (the service is not set up to do what was
+    asked). ``status_code`` is the class's default; an instance may carry its own.
+    """
 
     code = "proctor_error"
     status_code = 400
 
-    def __init__(self, message: str, *, details: Any = None) -> None:
+    def __init__(self, message: str, *, details: Any = None, status_code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        if status_code is not None:
+            self.status_code = status_code
 
 
 class InvalidImage(ProctorError):
@@ -46,7 +52,12 @@ class ConfigError(ProctorError):
 
 
 class PluginError(ProctorError):
-    """Plugins cannot be loaded as configured (duplicate names, unknown blocked names, bad records)."""
+    """Plugins cannot be loaded as configured (duplicate names, unknown blocked names, bad records), or a request
+    needs a plugin that is not installed (no face finder).
+
+    At start-up it stops the service; during a request it is the deployment's fault, not the client's, and nothing
+    the client sent can change it: 503, as for a service that is not ready.
+    """
 
     code = "plugin_error"
-    status_code = 500
+    status_code = 503

@@ -216,7 +216,7 @@ class ProctorPlugins:
     # -- listing ----------------------------------------------------------------------------------------------------
 
     def listing(self) -> dict[str, list[dict[str, Any]]]:
-        """Every plugin considered at start-up (loaded, blocked or failed), and the registered detectors and policies."""
+        """Every plugin considered at start-up (loaded, blocked or failed), and the registered detectors, policies."""
         return {
             "plugins": [info.to_json() for info in self._infos.values()],
             "detectors": [

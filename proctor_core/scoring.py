@@ -106,9 +106,36 @@ _NOTICE_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
+def code_label(code: str) -> str:
+    """A violation code in words, as the receipt shows it: ``tab_switch`` -> "Tab switch" (the widget's
+    ``codeLabel``)."""
+    return code.replace("_", " ").capitalize()
+
+
+RECEIPT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "What"),
+    ("reason", "Reason"),
+    ("rule", "Rule"),
+    ("points", "Points"),
+)
+"""The receipt's deduction table, drawn by the widget (``widget/src/ui/receipt.js``) and the result page alike:
+each column's :class:`Penalty` field and heading, in order. A test holds the widget to it."""
+
+
+def receipt_row(penalty: Penalty) -> tuple[str, ...]:
+    """One deduction as the receipt shows it, cell by cell in :data:`RECEIPT_COLUMNS` order."""
+    cells = {
+        "code": code_label(penalty.code),
+        "reason": penalty.reason,
+        "rule": penalty.rule,
+        "points": f"\N{MINUS SIGN}{round(penalty.points, 2):g}",
+    }
+    return tuple(cells[field] for field, _ in RECEIPT_COLUMNS)
+
+
 def describe_notice(violation: Violation) -> str:
     """A notice in words, e.g. "Microphone silent for 12 s at 14:25:27 UTC (notice, no points)"."""
     words = _NOTICE_WORDS.get(violation.code)
-    what = words(violation.detail) if words else violation.code.replace("_", " ").capitalize()
+    what = words(violation.detail) if words else code_label(violation.code)
     when = datetime.fromtimestamp(violation.at, UTC).strftime("%H:%M:%S UTC")
     return f"{what} at {when} (notice, no points)"

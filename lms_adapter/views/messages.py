@@ -11,7 +11,7 @@ authority of ambient cookies; these endpoints grant none.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
@@ -73,7 +73,7 @@ def login(request: HttpRequest) -> HttpResponse:
 def launch(request: HttpRequest) -> HttpResponse:
     """The platform's id_token form post: verified, then the rules form, the review page or the learner's widget."""
     message = tool.message_launch(request)
-    claims = message.get_launch_data()
+    claims: Mapping[str, Any] = message.get_launch_data()
     role = launch_role(claims.get(ROLES_CLAIM, []))
     if message.is_deep_link_launch():
         if role is not LaunchRole.INSTRUCTOR:
@@ -107,7 +107,7 @@ def launch(request: HttpRequest) -> HttpResponse:
 def deep_link(request: HttpRequest) -> HttpResponse:
     """The rules form's answer: the signed content item, auto-posted back to the platform."""
     message = tool.restored_launch(request, request.POST.get("launch_id", ""))
-    claims = message.get_launch_data()
+    claims: Mapping[str, Any] = message.get_launch_data()
     if not message.is_deep_link_launch() or launch_role(claims.get(ROLES_CLAIM, [])) is not LaunchRole.INSTRUCTOR:
         return refused(request, "Not allowed", "Only an instructor's deep-linking launch can add an activity.", 403)
     form = ExamRulesForm(request.POST, tool_origin=request.build_absolute_uri("/").rstrip("/"))

@@ -31,7 +31,7 @@ def moodle_quiz(request: HttpRequest) -> JsonResponse:
         body = quiz.QuizCall.model_validate(dict(call.claims))
         return JsonResponse(quiz.handle(call, body, absolute_url=request.build_absolute_uri))
     except ValidationError as exc:
-        body = error_body("malformed_call", "the call's claims do not validate", validation_details(exc))
-        return JsonResponse(body, status=400)
+        refusal = error_body("malformed_call", "the call's claims do not validate", validation_details(exc))
+        return JsonResponse(refusal, status=400)
     except ProctorError as exc:
         return JsonResponse(error_body(exc.code, exc.message, exc.details), status=exc.status_code)

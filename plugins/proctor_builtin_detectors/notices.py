@@ -24,8 +24,9 @@ class MonitoringGapDetector:
 
     def observe(self, observation: Observation) -> Signal:
         gap = observation.since_previous_s
-        active = gap is not None and gap > self.config.max_gap_s
-        return Signal(active=active, detail={"gap_s": round(gap, 3)} if active else {})
+        if gap is None or gap <= self.config.max_gap_s:
+            return Signal(active=False, detail={})
+        return Signal(active=True, detail={"gap_s": round(gap, 3)})
 
 
 class _PageNotice:

@@ -179,7 +179,8 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray) -
         total = weights.sum()
         box = (boxes[cluster] * weights).sum(axis=0) / total
         points = (keypoints[cluster] * weights[:, :, None]).sum(axis=0) / total
-        merged.append(Detection(*map(float, box), score=float(scores[i]), keypoints=points))
+        xmin, ymin, xmax, ymax = (float(value) for value in box)
+        merged.append(Detection(xmin, ymin, xmax, ymax, score=float(scores[i]), keypoints=points))
     return merged
 
 

@@ -1,26 +1,12 @@
-"""App configuration: validates the ``PROCTOR`` settings and builds the plugin manager once per process."""
+"""App configuration: checks the settings and builds the plugin manager once per process (again if ``PROCTOR``
+changes, see :mod:`proctor_core.service.conf`)."""
 
 from __future__ import annotations
 
 from django.apps import AppConfig, apps
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proctor_core.plugins import ProctorPlugins, make_plugin_manager
-
-
-class ProctorSettings(BaseModel):
-    """The ``PROCTOR`` settings dict."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    AUTOLOAD_PLUGINS: bool = Field(True, description="Load third-party plugins from the 'proctor' entry-point group")
-    BLOCKED_PLUGINS: list[str] = Field(default_factory=list, description="Plugin names not to register")
-    EXTRA_PLUGINS: list[str] = Field(default_factory=list, description="Module paths registered as plugins too")
-    DEFAULT_EXAM: str = Field("interview", description="Exam slug used when POST /api/v1/sessions names none")
-    SESSION_TTL_S: float = Field(12 * 3600, gt=0, description="Lifetime of a session token")
-    RESULT_TTL_S: float = Field(3600, ge=0, description="How long the token still reads the result after the end")
+from proctor_core.service.conf import ProctorSettings, proctor_settings
 
 
 class ProctorServiceConfig(AppConfig):
@@ -28,21 +14,26 @@ class ProctorServiceConfig(AppConfig):
     label = "proctor"
     verbose_name = "Proctoring"
 
-    conf: ProctorSettings
     plugins: ProctorPlugins
+
+    @property
+    def conf(self) -> ProctorSettings:
+        """The validated settings (:func:`~proctor_core.service.conf.proctor_settings`)."""
+        return proctor_settings()
 
     def ready(self) -> None:
         from proctor_core.service import checks  # noqa: F401  (registers the system checks)
 
-        try:
-            self.conf = ProctorSettings.model_validate(getattr(settings, "PROCTOR", {}))
-        except ValidationError as exc:
-            fields = ", ".join(ProctorSettings.model_fields)
-            raise ImproperlyConfigured(f"invalid PROCTOR setting ({fields} are known): {exc}") from exc
+        self.build_plugins()
+
+    def build_plugins(self) -> None:
+        """The plugin manager the ``PROCTOR`` settings describe.
+
+        :raises ImproperlyConfigured: the settings do not validate.
+        """
+        conf = proctor_settings()
         self.plugins = make_plugin_manager(
-            load_entrypoints=self.conf.AUTOLOAD_PLUGINS,
-            blocked=self.conf.BLOCKED_PLUGINS,
-            extra_plugins=self.conf.EXTRA_PLUGINS,
+            load_entrypoints=conf.AUTOLOAD_PLUGINS, blocked=conf.BLOCKED_PLUGINS, extra_plugins=conf.EXTRA_PLUGINS
         )
 
 

@@ -30,7 +30,7 @@ def gunicorn_argv(args: Sequence[str]) -> list[str]:
 
     from proctor_core.service.environ import env_float, env_int, env_str
 
-    defaults = {
+    defaults: dict[tuple[str, ...], str | None] = {
         ("-b", "--bind"): env_str("PROCTOR_BIND", "127.0.0.1:8000"),
         ("-w", "--workers"): str(env_int("PROCTOR_WORKERS", (os.cpu_count() or 1) + 1, minimum=1)),
         ("-t", "--timeout"): f"{env_float('PROCTOR_TIMEOUT', 30, positive=True):g}",
@@ -65,9 +65,9 @@ def web(args: Sequence[str]) -> None:
 
 def serve(args: Sequence[str]) -> int:
     """Supervise the web server, the task worker(s) and the periodic jobs until Ctrl-C or SIGTERM."""
-    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
+    from proctor_core.service.conf import proctor_settings
     from proctor_core.service.supervisor import Program, Supervisor
 
     if "--web-only" in args and "--no-web" in args:
@@ -83,7 +83,7 @@ def serve(args: Sequence[str]) -> int:
     gunicorn_argv(gunicorn_args)  # a wrong PROCTOR_BIND/WORKERS/TIMEOUT stops here, not in a restart loop
     command = [sys.executable, "-m", "proctor_core.service.cli"]
     programs = [] if "--no-web" in args else [Program("web", [*command, "web", *gunicorn_args])]
-    workers = settings.PROCTOR_OPS["TASK_WORKERS"]
+    workers = proctor_settings().OPS.TASK_WORKERS
     programs += [
         Program(f"worker-{n}" if workers > 1 else "worker", [*command, "db_worker"]) for n in range(1, workers + 1)
     ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
@@ -19,6 +18,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_tasks import task
+
+from proctor_core.service.conf import proctor_settings
 
 WORKER_HEARTBEAT = "proctor:heartbeat:worker"
 PERIODIC_HEARTBEAT = "proctor:heartbeat:periodic"
@@ -62,7 +63,7 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         return False, checks
     missing = unapplied_migrations()
     checks["migrations"] = {"ok": not missing, "unapplied": missing[:20]}
-    max_age = settings.PROCTOR_OPS["HEARTBEAT_MAX_AGE_S"]
+    max_age = proctor_settings().OPS.HEARTBEAT_MAX_AGE_S
     for name, key in (("worker", WORKER_HEARTBEAT), ("periodic", PERIODIC_HEARTBEAT)):
         age = heartbeat_age(key)
         checks[name] = {"ok": age is not None and age <= max_age, "heartbeat_age_s": age, "max_age_s": max_age}

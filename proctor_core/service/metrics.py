@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from ipaddress import ip_address
 
 from django.apps import apps
-from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -37,6 +36,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from proctor_core.service.conf import proctor_settings
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class StateCollector(Collector):
 
 def allowed(request: HttpRequest) -> bool:
     """A direct loopback request, or one with the metrics token."""
-    token = settings.PROCTOR_OPS["METRICS_TOKEN"]
+    token = proctor_settings().OPS.METRICS_TOKEN
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if hmac.compare_digest(given.encode(), token.encode()):
@@ -159,7 +160,7 @@ def allowed(request: HttpRequest) -> bool:
 @never_cache
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not settings.PROCTOR_OPS["METRICS"]:
+    if not proctor_settings().OPS.METRICS:
         return JsonResponse({"error": {"code": "not_found", "message": "metrics are turned off"}}, status=404)
     if not allowed(request):
         return JsonResponse(

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+
+from proctor_core.service.conf import proctor_settings
 
 BASE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
 
@@ -48,7 +49,7 @@ def content_security_policy(frame_ancestors: list[str]) -> str:
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.origins = list(getattr(settings, "FRAME_ANCESTORS", []))
+        self.origins = list(proctor_settings().FRAME_ANCESTORS)
         self.admin_prefix: str | None = None
         self.framable_policy = content_security_policy(self.origins)
         self.unframable_policy = content_security_policy([])

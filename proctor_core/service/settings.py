@@ -120,7 +120,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "proctor.sqlite3",
+            "NAME": str(DATA_DIR / "proctor.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
             "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
@@ -154,15 +154,10 @@ USE_I18N = True
 USE_TZ = True
 
 # -- security ----------------------------------------------------------------------------------------------------------
-# Bodies: one encoded frame as base64 JSON, with room for the other fields.
-MAX_BODY_BYTES = MAX_IMAGE_BYTES * 4 // 3 + 16 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+# Bodies: one encoded frame as base64 JSON, with room for the other fields (PROCTOR["MAX_BODY_BYTES"]).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 4 // 3 + 16 * 1024
 
 X_FRAME_OPTIONS = "DENY"
-FRAME_ANCESTORS = _env_list("PROCTOR_FRAME_ANCESTORS")
-"""Origins allowed to frame the tool (the LMS): the frame-ancestors of every page's CSP outside the admin."""
-EXAM_ADDRESS_LOOPBACK_HTTP = _env_bool("PROCTOR_EXAM_ADDRESS_LOOPBACK_HTTP", DEBUG)
-"""Whether an exam-wrapper address may be plain http on a loopback host: development and tests only."""
 
 if HTTPS:
     SECURE_SSL_REDIRECT = _env_bool("PROCTOR_SSL_REDIRECT", True)
@@ -233,6 +228,11 @@ PROCTOR = {
     "DEFAULT_EXAM": os.environ.get("PROCTOR_DEFAULT_EXAM", "interview"),
     "SESSION_TTL_S": float(os.environ.get("PROCTOR_SESSION_TTL_HOURS", "12")) * 3600,
     "RESULT_TTL_S": float(os.environ.get("PROCTOR_RESULT_TTL_HOURS", "1")) * 3600,
+    "MAX_BODY_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
+    # Origins allowed to frame the tool (the LMS): the frame-ancestors of every page's CSP outside the admin.
+    "FRAME_ANCESTORS": _env_list("PROCTOR_FRAME_ANCESTORS"),
+    # Whether an exam-wrapper address may be plain http on a loopback host: development and tests only.
+    "EXAM_ADDRESS_LOOPBACK_HTTP": _env_bool("PROCTOR_EXAM_ADDRESS_LOOPBACK_HTTP", DEBUG),
 }
 
 LOGGING = {

@@ -85,18 +85,18 @@ class Supervisor:
 
     def stop(self) -> None:
         """SIGTERM to every running program, then SIGKILL to any still running after the grace period."""
-        running = [p for p in self.programs if p.process is not None and p.process.poll() is None]
-        for program in running:
-            program.process.send_signal(signal.SIGTERM)
+        running = [(p, p.process) for p in self.programs if p.process is not None and p.process.poll() is None]
+        for _, process in running:
+            process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + self.stop_timeout_s
-        for program in running:
+        for program, process in running:
             try:
-                program.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop within %gs: killing it", program.name, self.stop_timeout_s)
-                program.process.kill()
-                program.process.wait()
-            log.info("%s stopped (exit status %s)", program.name, program.process.returncode)
+                process.kill()
+                process.wait()
+            log.info("%s stopped (exit status %s)", program.name, process.returncode)
 
     def _request_stop(self, signum: int, frame) -> None:
         self._stop_signal = signum

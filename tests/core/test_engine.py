@@ -223,7 +223,8 @@ def test_config_overrides_thresholds_and_disables(clock):
     ("config", "message"),
     [
         (ExamConfig(detectors={"gaze": DetectorSettings()}), "unknown detector(s) gaze; available: camera_unavailable"),
-        (ExamConfig(policy=PolicySettings(name="lenient")), "unknown penalty policy 'lenient'; available: capped, episode, flat"),
+        (ExamConfig(policy=PolicySettings(name="lenient")),
+         "unknown penalty policy 'lenient'; available: capped, episode, flat"),
         (ExamConfig(detectors={"face_orientation": DetectorSettings(options={"max_yaw_deg": 200})}),
          "its options are: max_yaw_deg"),
         (ExamConfig(detectors={"silence": DetectorSettings(options={"x": 1})}), "takes no options"),

@@ -1,7 +1,7 @@
 """Episodes rebuilt from recorded violations, and the ``episode`` policy that deducts once per episode."""
 
 import pytest
-from test_engine import FRAME, NONE, ONE, TWO, _plugins, collect, frames
+from test_engine import NONE, ONE, TWO, _plugins, collect, frames
 
 from proctor_core.config import ExamConfig, PolicySettings
 from proctor_core.engine import Engine
@@ -26,7 +26,8 @@ def _engine(clock, preset="exam", **policy) -> Engine:
 
 def absence(seconds: int, *, after: int = 0):
     """A face at ``after``, then none for ``seconds`` frames, then a face again."""
-    return frames([after], ONE) + frames(range(after + 1, after + seconds + 1), NONE) + frames([after + seconds + 1], ONE)
+    missing = frames(range(after + 1, after + seconds + 1), NONE)
+    return frames([after], ONE) + missing + frames([after + seconds + 1], ONE)
 
 
 @pytest.mark.parametrize(("seconds", "flat_points"), [(12, 20), (20, 40), (60, 140)])

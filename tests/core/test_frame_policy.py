@@ -6,7 +6,6 @@ import pytest
 
 from proctor_core.frame_policy import framing_refusal
 
-
 TOOL = "https://proctor.example.org"
 EXAM = "https://quiz.example.edu"
 

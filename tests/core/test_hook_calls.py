@@ -175,7 +175,8 @@ def test_misspelt_hookimpl_is_rejected(build):
 
 
 def test_hookimpl_with_an_argument_its_spec_lacks_is_rejected(build):
-    with pytest.raises(PluginError, match=r"(?s)plugin 'wrong_args' is invalid: .*Argument\(s\) \{'exam'\} are declared"):
+    expected = r"(?s)plugin 'wrong_args' is invalid: .*Argument\(s\) \{'exam'\} are declared"
+    with pytest.raises(PluginError, match=expected):
         build(plugin("wrong_args", proctor_session_scored=hookimpl(lambda report, exam: None)))
 
 

@@ -63,7 +63,7 @@ def encode(ext: str, width: int, height: int, params: list[int] | None = None, s
     return buffer.tobytes()
 
 
-# -- the bombs of the report --------------------------------------------------------------------------------------------
+# -- the bombs of the report -------------------------------------------------------------------------------------------
 
 
 def test_the_bombs_are_what_the_report_describes() -> None:
@@ -110,14 +110,15 @@ def test_large_progressive_jpeg_is_refused(no_decoding) -> None:
     assert isinstance(error, ImageTooComplex) and error.details["bytes"] == len(data)
 
 
-# -- PNG structure --------------------------------------------------------------------------------------------------------
+# -- PNG structure -----------------------------------------------------------------------------------------------------
 
 
 def png(width: int, height: int, *, depth: int = 8, colour: int = 2, extra: bytes = b"", idat: bytes | None = None,
         after: bytes = b"") -> bytes:
     channels = {0: 1, 2: 3, 6: 4}[colour]
     raw = b"".join(b"\x00" + bytes(width * channels * depth // 8) for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + bombs.png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
+    header = bombs.png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n" + header
             + extra + bombs.png_chunk(b"IDAT", zlib.compress(raw, 9) if idat is None else idat)
             + bombs.png_chunk(b"IEND", b"") + after)
 
@@ -150,7 +151,7 @@ def test_png_structure_limits(data: bytes, error: type[Exception], words: str, n
     assert cpu_s < 0.05
 
 
-# -- JPEG structure -------------------------------------------------------------------------------------------------------
+# -- JPEG structure ----------------------------------------------------------------------------------------------------
 
 
 def _patch_sof(data: bytes, *, marker: int | None = None, width: int | None = None, height: int | None = None) -> bytes:

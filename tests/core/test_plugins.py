@@ -113,7 +113,7 @@ def test_hook_proctor_face_finder_installed_finder_wins_over_builtin(extra_modul
 def test_no_face_finder_is_a_clear_error():
     plugins = make_plugin_manager(load_entrypoints=False, blocked=["proctor_vision"])
     with pytest.raises(PluginError, match="no face finder is installed"):
-        plugins.face_finder
+        _ = plugins.face_finder
 
 
 SESSION = SessionInfo(id="s1", exam="interview", started_at=0.0)

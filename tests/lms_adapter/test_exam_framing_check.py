@@ -51,7 +51,7 @@ class ExamSite:
 
 @pytest.fixture
 def site(settings) -> Iterator[ExamSite]:
-    settings.EXAM_ADDRESS_LOOPBACK_HTTP = True
+    settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": True}
     exam_site = ExamSite()
     yield exam_site
     exam_site.server.shutdown()

@@ -70,7 +70,7 @@ def test_the_exam_address_travels_in_the_content_item_and_opens_the_wrapper(plat
 
 
 def test_the_wrapper_page_has_its_own_strict_headers(platform, registration, client, settings):
-    settings.FRAME_ANCESTORS = ["https://moodle.example.edu"]
+    settings.PROCTOR = {**settings.PROCTOR, "FRAME_ANCESTORS": ["https://moodle.example.edu"]}
     response = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped())
 
     policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
@@ -87,7 +87,7 @@ def test_the_wrapper_page_has_its_own_strict_headers(platform, registration, cli
 
 
 def test_without_framing_origins_the_wrapper_is_never_framed(platform, registration, client, settings):
-    settings.FRAME_ANCESTORS = []
+    settings.PROCTOR = {**settings.PROCTOR, "FRAME_ANCESTORS": []}
     response = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped())
 
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
@@ -123,7 +123,7 @@ def test_the_instructor_still_gets_the_review_which_names_the_exam(platform, reg
     ],
 )
 def test_hostile_exam_addresses_are_refused_by_the_form(platform, registration, client, settings, url, reason):
-    settings.EXAM_ADDRESS_LOOPBACK_HTTP = False
+    settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": False}
     launch_id = rules_form(platform, client)
 
     response = client.post("/lti/deep-link/", rules(launch_id, exam_url=url))
@@ -137,12 +137,12 @@ def test_hostile_exam_addresses_are_refused_by_the_form(platform, registration, 
 
 def test_loopback_http_is_allowed_in_development_only(platform, registration, client, settings):
     url = "http://127.0.0.1:9000/exam"
-    settings.EXAM_ADDRESS_LOOPBACK_HTTP = True
+    settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": True}
     accepted = client.post("/lti/deep-link/", rules(rules_form(platform, client), exam_url=url))
     [item] = answer_jwt(platform, accepted)[CONTENT_ITEMS]
     assert exam_params.decode(item["custom"][exam_params.CUSTOM_PARAM]).exam_url == url
 
-    settings.EXAM_ADDRESS_LOOPBACK_HTTP = False
+    settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": False}
     refused = platform.launch(client, sub="7", roles=LEARNER, custom=item["custom"])
 
     assert refused.status_code == 409
@@ -199,7 +199,7 @@ def test_an_address_on_the_tool_itself_is_refused(standalone_exam, settings):
 
 
 def test_a_corrected_address_reaches_a_learner_whose_session_is_open(platform, registration, client, settings):
-    settings.EXAM_ADDRESS_LOOPBACK_HTTP = False
+    settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": False}
     first = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped("http://127.0.0.1:9000/exam"))
     assert first.status_code == 409
 

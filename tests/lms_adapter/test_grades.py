@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import base64
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from lti_test_platform import INSTRUCTOR, LEARNER
 
 from lms_adapter import grades, hooks, keys, tasks
 from lms_adapter.models import GradeOutbox, LearnerAttempt
 from proctor_core.service import api
-from proctor_core.service.models import ProctoringSession
+from proctor_core.service.models import ProctoringSession, to_datetime
 from proctor_core.types import Penalty, RiskLevel, ScoreReport
 
 pytestmark = pytest.mark.django_db
@@ -90,14 +89,14 @@ def test_learner_session_score_arrives_in_the_gradebook(platform, registration, 
         " monitored; 1 gap, the longest 24 s. Needs review: The camera covered 0% of the 24 s monitored; this exam"
         " requires 80%."
     )
-    assert abs(datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00")) - timezone.now()) < timedelta(minutes=1)
+    assert datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00")) == datetime.fromtimestamp(start + 25, UTC)
     row.refresh_from_db()
     assert (row.status, row.attempts, row.sent) == (Status.DELIVERED, 1, body)
     [assertion] = platform.assertions
     assert assertion["kid"] == keys.kid(registration.tool_key)
 
 
-def test_platform_down_then_up_delivers_exactly_once(platform, registration, client):
+def test_platform_down_then_up_delivers_exactly_once(platform, registration, client, clock):
     session = learner_session(platform, client)
     platform.down = True
     api.end_session(session)
@@ -106,19 +105,20 @@ def test_platform_down_then_up_delivers_exactly_once(platform, registration, cli
     row = GradeOutbox.objects.get()
     assert (row.status, row.attempts) == (Status.PENDING, 1)
     assert "503" in row.last_error
-    assert timedelta(seconds=25) < row.next_attempt_at - timezone.now() <= timedelta(seconds=30)
+    assert row.next_attempt_at == to_datetime(clock.now + 30)  # the service clock, not the wall clock
 
+    clock.now += 29
     deliver_due()
     assert GradeOutbox.objects.get().attempts == 1, "not retried before its time"
 
-    GradeOutbox.objects.update(next_attempt_at=timezone.now())  # the back-off has passed, the platform is still down
+    clock.now += 1  # the back-off has passed, the platform is still down
     deliver_due()
     row.refresh_from_db()
     assert row.attempts == 2
-    assert timedelta(seconds=55) < row.next_attempt_at - timezone.now() <= timedelta(seconds=60)
+    assert row.next_attempt_at == to_datetime(clock.now + 60)
 
     platform.down = False
-    GradeOutbox.objects.update(next_attempt_at=timezone.now())
+    clock.now += 60
     deliver_due()
     deliver_due()
     grades.deliver(row.pk)
@@ -142,14 +142,14 @@ def test_unreachable_platform_is_retried(platform, registration, client, setting
     assert "ConnectionError" in row.last_error or "token" in row.last_error
 
 
-def test_score_for_a_user_who_cannot_be_graded_fails_for_good(platform, registration, client):
+def test_score_for_a_user_who_cannot_be_graded_fails_for_good(platform, registration, client, clock):
     """Moodle answers 400 to a score for a teacher: recorded as failed, never retried."""
     session = learner_session(platform, client, sub="3")
     platform.non_gradable.add("3")
     api.end_session(session)
 
     deliver_due()
-    GradeOutbox.objects.update(next_attempt_at=timezone.now())
+    clock.now += 3600  # any back-off has passed
     deliver_due()
 
     row = GradeOutbox.objects.get()
@@ -186,14 +186,14 @@ def test_the_same_result_is_sent_once(platform, registration, client):
     assert len(platform.score_posts) == 1
 
 
-def test_a_newer_result_supersedes_one_still_waiting(platform, registration, client):
+def test_a_newer_result_supersedes_one_still_waiting(platform, registration, client, clock):
     session = learner_session(platform, client)
     platform.down = True
     api.end_session(session)
     deliver_due()
     score_again(session, report(76, "tab_switch", "tab_switch", "tab_switch"))
     platform.down = False
-    GradeOutbox.objects.update(next_attempt_at=timezone.now())
+    clock.now += 3600  # any back-off has passed
     deliver_due()
 
     assert [post.body["scoreGiven"] for post in platform.accepted_scores] == [76]

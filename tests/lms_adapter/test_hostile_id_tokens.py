@@ -8,7 +8,6 @@ import time
 
 import jwt
 import pytest
-from lti_test_platform import LEARNER
 
 from proctor_core.service.models import Candidate, ProctoringSession
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from moodle_harness import login
 from moodle_pages import (
     DOCK,
     answer_page,
@@ -26,7 +27,6 @@ from moodle_pages import (
     sessions,
     submit_attempt,
 )
-from moodle_harness import login
 from widget_harness import free_port, switch_tab_away_and_back
 
 ADD_STUDENT = Path(__file__).with_name("add_student.php")

@@ -7,10 +7,10 @@ import json
 import uuid
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from proctor_core.imaging import MAX_IMAGE_BYTES
+from proctor_core.service.conf import proctor_settings
 from proctor_core.service.models import Candidate, ObservationReceipt, ProctoringSession, ViolationRecord
 
 
@@ -129,23 +129,23 @@ def test_raw_frame_with_bad_query_is_400(opened, face_jpeg):
 
 def test_body_over_the_cap_is_413_before_it_is_read(opened):
     before = snapshot()
-    body = json.dumps({"image": "A" * (settings.MAX_BODY_BYTES + 10)}).encode()
+    body = json.dumps({"image": "A" * (proctor_settings().MAX_BODY_BYTES + 10)}).encode()
     error = assert_error(raw(opened, "/frames", body, "application/json"), 413, "payload_too_large")
-    assert error["details"]["max_bytes"] == settings.MAX_BODY_BYTES
+    assert error["details"]["max_bytes"] == proctor_settings().MAX_BODY_BYTES
     assert snapshot() == before
 
 
 def test_image_over_the_cap_is_413(opened):
     before = snapshot()
     body = b"\xff\xd8\xff\xe0" + b"\x00" * (MAX_IMAGE_BYTES + 1)
-    assert len(body) < settings.MAX_BODY_BYTES
+    assert len(body) < proctor_settings().MAX_BODY_BYTES
     assert_error(raw(opened, "/frames", body, "image/jpeg"), 413, "image_too_large")
     assert snapshot() == before
 
 
 def test_huge_session_create_is_413(exams):
     before = snapshot()
-    body = json.dumps({"name": "x" * settings.MAX_BODY_BYTES, "email": "a@b.org"}).encode()
+    body = json.dumps({"name": "x" * proctor_settings().MAX_BODY_BYTES, "email": "a@b.org"}).encode()
     response = APIClient().generic("POST", "/api/v1/sessions", body, content_type="application/json")
     assert_error(response, 413, "payload_too_large")
     assert snapshot() == before

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from django.test import Client
 
 from proctor_core.service import api
 from proctor_core.service.models import Candidate, ProctoringSession, ViolationRecord
-
 
 
 def test_79_two_tab_switches_and_one_face_missing(opened, clock, face_jpeg, no_face_jpeg):
@@ -82,7 +80,7 @@ def test_result_page_explains_the_score(opened, clock):
     assert page.status_code == 200
     html = page.content.decode()
     assert "84" in html and "band-yellow" in html
-    assert html.count("<td>tab_switch</td>") == 2
+    assert html.count("<tr><td>Tab switch</td>") == 2
     assert page["Cache-Control"] == "private, no-store"
 
 

@@ -119,7 +119,7 @@ def test_admin_pages_carry_the_csp_and_are_never_framed(db, settings):
 
 
 def test_configured_lms_may_frame_the_tool_but_not_the_admin(db, settings):
-    settings.FRAME_ANCESTORS = ["https://moodle.example.org"]
+    settings.PROCTOR = {**settings.PROCTOR, "FRAME_ANCESTORS": ["https://moodle.example.org"]}
     client = Client()  # a new client builds the middleware chain, with the new origins
 
     page = client.get("/")

@@ -148,7 +148,8 @@ def test_evidence_pictures_are_shown_to_reviewers_of_that_exam_only(open_session
     assert picture.status_code == 200 and picture["Content-Type"] == "image/jpeg"
     assert bytes(picture.content[:2]) == b"\xff\xd8"
     other_exam = issue_grant(exams["interview"], "Prof. Grace")
-    assert Client().get(f"/review/lti/{other_exam}/sessions/{session.pk}/evidence/{violation.pk}.jpg").status_code == 404
+    foreign = f"/review/lti/{other_exam}/sessions/{session.pk}/evidence/{violation.pk}.jpg"
+    assert Client().get(foreign).status_code == 404
     assert client.get(f"/review/sessions/{session.pk}/evidence/nope.jpg").status_code == 404
     ViolationRecord.objects.filter(pk=violation.pk).update(evidence_jpeg=None)  # purged
     assert client.get(url).status_code == 404

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import Client, override_settings
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 
 from proctor_core.service.apps import service_config
 from proctor_core.service.cli import main
+from proctor_core.service.conf import proctor_settings
 from proctor_core.service.models import Exam
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,18 +93,56 @@ def test_plugins_lists_the_builtins():
 
 
 def test_invalid_proctor_setting_names_the_known_keys():
-    config = service_config()
-    try:
-        with override_settings(PROCTOR={"AUTOLOAD_PLUGIN": False}), pytest.raises(ImproperlyConfigured) as err:
-            config.ready()
-        assert "AUTOLOAD_PLUGINS" in str(err.value)
-    finally:
-        config.ready()
+    with override_settings(PROCTOR={"AUTOLOAD_PLUGIN": False}), pytest.raises(ImproperlyConfigured) as err:
+        proctor_settings()
+    assert "AUTOLOAD_PLUGINS" in str(err.value)
+    assert proctor_settings().AUTOLOAD_PLUGINS is True  # the override is gone, and so is its error
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"PROCTOR_LTI": {"HTTP_TIMEOUT_S": "soon"}}, "HTTP_TIMEOUT_S"),
+        ({"PROCTOR_LTI": {"HTTP_TIMEOUT_S": -1}}, "HTTP_TIMEOUT_S"),
+        ({"PROCTOR_LTI": {"GRADE_RETRY_BASE_S": 60, "GRADE_RETRY_MAX_S": 30}}, "GRADE_RETRY_MAX_S"),
+        ({"PROCTOR_OPS": {"METRICS": "maybe"}}, "METRICS"),
+        ({"PROCTOR": {"MAX_BODY_BYTES": 0}}, "MAX_BODY_BYTES"),
+        ({"PROCTOR": {"FRAME_ANCESTORS": "https://lms.example"}}, "FRAME_ANCESTORS"),
+    ],
+)
+def test_every_proctor_setting_is_type_checked(overrides, named):
+    """PROCTOR_LTI and PROCTOR_OPS are validated like PROCTOR, not read as loose dicts."""
+    with override_settings(**overrides), pytest.raises(ImproperlyConfigured, match=named):
+        proctor_settings()
+
+
+def test_settings_changes_are_seen_without_a_restart():
+    """override_settings (and pytest-django's settings fixture) reload the one settings object."""
+    assert proctor_settings().LTI.HTTP_TIMEOUT_S == 20
+    with override_settings(PROCTOR_LTI={"HTTP_TIMEOUT_S": 5}, PROCTOR_OPS={"METRICS": False}):
+        assert (proctor_settings().LTI.HTTP_TIMEOUT_S, proctor_settings().OPS.METRICS) == (5, False)
+    assert (proctor_settings().LTI.HTTP_TIMEOUT_S, proctor_settings().OPS.METRICS) == (20, True)
+
+
+def test_the_plugin_manager_follows_the_proctor_setting(settings):
+    before = service_config().plugins
+    assert "silence" in before.detectors
+    settings.PROCTOR = {**settings.PROCTOR, "BLOCKED_PLUGINS": ["proctor_builtin_detectors"]}
+    assert "silence" not in service_config().plugins.detectors
+
+
+def test_the_service_runs_inside_a_project_that_sets_none_of_its_settings():
+    """Every key has a default: another Django project may install the app without PROCTOR* settings."""
+    with override_settings(PROCTOR={}, PROCTOR_LTI={}, PROCTOR_OPS={}):
+        conf = proctor_settings()
+        assert conf.MAX_BODY_BYTES > 2 * 1024 * 1024 and conf.FRAME_ANCESTORS == []
+        assert conf.LTI.CACHE == "default" and conf.OPS.TASK_WORKERS == 1
+        assert "silence" in service_config().plugins.detectors
 
 
 def test_pages_may_be_framed_only_by_the_configured_lms(db):
     assert Client().get("/")["Content-Security-Policy"].endswith("; frame-ancestors 'none'")
-    with override_settings(FRAME_ANCESTORS=["https://moodle.example.org"]):
+    with override_settings(PROCTOR={**settings.PROCTOR, "FRAME_ANCESTORS": ["https://moodle.example.org"]}):
         page = Client().get("/")
         admin = Client().get("/admin/login/")
     assert page["Content-Security-Policy"].endswith("; frame-ancestors https://moodle.example.org")

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views import View
 from pydantic import ValidationError
 
+from proctor_core.scoring import RECEIPT_COLUMNS, receipt_row
 from proctor_core.service import api
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
@@ -72,9 +73,12 @@ class ResultView(View):
             raise Http404("no such result")
         report = None if session.active else api.stored_report(session)
         dismissed = list(current_decisions(session).values()).count("dismissed")
-        response = render(
-            request, "proctor/result.html", {"session": session, "report": report, "dismissed": dismissed}
-        )
+        receipt = {
+            "columns": [heading for _, heading in RECEIPT_COLUMNS],
+            "rows": [receipt_row(penalty) for penalty in report.penalties] if report else [],
+        }
+        context = {"session": session, "report": report, "dismissed": dismissed, "receipt": receipt}
+        response = render(request, "proctor/result.html", context)
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response

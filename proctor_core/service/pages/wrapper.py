@@ -20,6 +20,7 @@ from django.shortcuts import render
 
 from proctor_core.exam_address import check_exam_address, origin
 from proctor_core.service import api
+from proctor_core.service.conf import proctor_settings
 from proctor_core.service.models import ProctoringSession
 
 EXAM_FRAME_SANDBOX = "allow-scripts allow-same-origin allow-forms allow-modals allow-downloads"
@@ -29,7 +30,8 @@ the wrapper page away (``allow-top-navigation`` is absent) or open pop-up window
 
 def loopback_http_allowed() -> bool:
     """Whether exam addresses may be plain ``http`` on a loopback host: in development (DEBUG) and tests only."""
-    return bool(getattr(settings, "EXAM_ADDRESS_LOOPBACK_HTTP", settings.DEBUG))
+    allowed = proctor_settings().EXAM_ADDRESS_LOOPBACK_HTTP
+    return settings.DEBUG if allowed is None else allowed
 
 
 def monitoring_page(
@@ -61,7 +63,7 @@ def monitoring_page(
 
 def wrapper_policy(exam_origin: str) -> str:
     """The wrapper page's Content-Security-Policy: everything from the tool, frames from the exam's origin."""
-    ancestors = " ".join(getattr(settings, "FRAME_ANCESTORS", [])) or "'none'"
+    ancestors = " ".join(proctor_settings().FRAME_ANCESTORS) or "'none'"
     return "; ".join(
         (
             "default-src 'self'",

@@ -50,7 +50,7 @@ def current_decisions(session: ProctoringSession) -> dict[str, str]:
 def rescore(session: ProctoringSession) -> ScoreReport:
     """Score an ended, locked session again without its dismissed violations, under the coverage measured when it
     ended (a decision on a violation changes nothing about how much was watched); save and announce the report."""
-    dismissed = {vid for vid, decision in current_decisions(session).items() if decision == Decision.DISMISSED}
+    dismissed = {vid for vid, decision in current_decisions(session).items() if decision == Decision.DISMISSED}  # type: ignore[comparison-overlap]
     records = session.violations.defer("evidence_jpeg")
     violations = [record.to_violation() for record in records if record.pk not in dismissed]
     covered = Coverage.from_json(session.coverage) if session.coverage else None

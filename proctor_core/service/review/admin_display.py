@@ -28,7 +28,10 @@ def penalty_table(session: ProctoringSession) -> SafeString | str:
     return format_html(
         "<p><strong>{}</strong> / 100 ({}), policy {}</p><table><thead><tr><th>Violation</th><th>Points</th>"
         "<th>Rule</th><th>Why</th></tr></thead><tbody>{}</tbody></table>",
-        f"{session.score:g}", session.risk_level, session.policy, rows or format_html('<tr><td colspan="4">none</td></tr>'),
+        f"{session.score:g}",
+        session.risk_level,
+        session.policy,
+        rows or format_html('<tr><td colspan="4">none</td></tr>'),
     )
 
 

@@ -98,6 +98,8 @@ def _mmss(seconds: float) -> str:
 def _stream(engine_state: Mapping, kind: str) -> tuple[float, float] | None:
     streams = engine_state.get("streams") if isinstance(engine_state, Mapping) else None
     stream = streams.get(kind) if isinstance(streams, Mapping) else None
+    if stream is None:
+        return None
     try:
         return float(stream["first_at"]), float(stream["last_at"])
     except (TypeError, KeyError, ValueError):

@@ -25,7 +25,9 @@ def idle_sessions(idle_s: float) -> list[ProctoringSession]:
     at = now()
     return [
         session
-        for session in ProctoringSession.objects.filter(active=True).only("id", "started_at", "expires_at", "engine_state")
+        for session in ProctoringSession.objects.filter(active=True).only(
+            "id", "started_at", "expires_at", "engine_state"
+        )
         if session.expires_at <= to_datetime(at) or at - last_activity(session) >= idle_s
     ]
 

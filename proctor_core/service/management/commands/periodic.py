@@ -2,8 +2,9 @@
 
 Every job is an ordinary management command, run at its own interval from ``PROCTOR_OPS`` (docs/operations.md):
 grade sweep (``deliver_grades``: retries and lost tasks), ``end_idle_sessions``, ``purge_evidence``,
-``purge_expired_sessions``, ``purge_unstarted_sessions``, ``prune_db_task_results`` and the worker heartbeat. A job that fails is logged and tried again at its next turn;
-it never stops the others. Several of these processes may run (one per machine): every job is safe to run twice.
+``purge_expired_sessions``, ``purge_unstarted_sessions``, ``prune_db_task_results`` and the worker heartbeat.
+A job that fails is logged and tried again at its next turn; it never stops the others. Several of these processes
+may run (one per machine): every job is safe to run twice.
 ``--once`` runs each job once and exits, for cron.
 """
 
@@ -18,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from io import StringIO
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from proctor_core.service.conf import proctor_settings
 from proctor_core.service.health import PERIODIC_HEARTBEAT, heartbeat
 
 log = logging.getLogger("proctor.periodic")
@@ -56,15 +57,15 @@ def _command(name: str, **options) -> Callable[[], None]:
 
 
 def jobs() -> list[Job]:
-    ops = settings.PROCTOR_OPS
+    ops = proctor_settings().OPS
     return [
-        Job("heartbeat", ops["HEARTBEAT_S"], _beat),
-        Job("grades", ops["GRADE_SWEEP_S"], _command("deliver_grades")),
-        Job("idle", ops["IDLE_SWEEP_S"], _command("end_idle_sessions", idle_minutes=ops["IDLE_MINUTES"])),
-        Job("purge", ops["PURGE_EVERY_S"], _command("purge_evidence")),
-        Job("retention", ops["PURGE_EVERY_S"], _command("purge_expired_sessions")),
-        Job("unstarted", ops["PURGE_EVERY_S"], _command("purge_unstarted_sessions")),
-        Job("prune", ops["PRUNE_EVERY_S"], _command("prune_db_task_results", min_age_days=ops["TASK_RESULT_DAYS"])),
+        Job("heartbeat", ops.HEARTBEAT_S, _beat),
+        Job("grades", ops.GRADE_SWEEP_S, _command("deliver_grades")),
+        Job("idle", ops.IDLE_SWEEP_S, _command("end_idle_sessions", idle_minutes=ops.IDLE_MINUTES)),
+        Job("purge", ops.PURGE_EVERY_S, _command("purge_evidence")),
+        Job("retention", ops.PURGE_EVERY_S, _command("purge_expired_sessions")),
+        Job("unstarted", ops.PURGE_EVERY_S, _command("purge_unstarted_sessions")),
+        Job("prune", ops.PRUNE_EVERY_S, _command("prune_db_task_results", min_age_days=ops.TASK_RESULT_DAYS)),
     ]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
+from proctor_core.service.conf import proctor_settings
 from proctor_core.service.exceptions import PayloadTooLarge, SessionNotFound, WrongSession
 from proctor_core.service.models import ProctoringSession
 from proctor_core.service.rest_api.v1.authentication import SessionTokenAuthentication
@@ -27,10 +27,10 @@ def check_body_size(request) -> None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > settings.MAX_BODY_BYTES:
+    if length > proctor_settings().MAX_BODY_BYTES:
         raise PayloadTooLarge(
-            f"the request body is larger than {settings.MAX_BODY_BYTES} bytes",
-            details={"max_bytes": settings.MAX_BODY_BYTES, "bytes": length},
+            f"the request body is larger than {proctor_settings().MAX_BODY_BYTES} bytes",
+            details={"max_bytes": proctor_settings().MAX_BODY_BYTES, "bytes": length},
         )
 
 

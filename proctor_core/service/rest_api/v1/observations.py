@@ -33,6 +33,8 @@ class FramesView(SessionView):
     def post(self, request, session_id: UUID) -> Response:
         session = self.get_session(request, session_id)
         check_open(session)
+        image: bytes | str
+        meta: FrameQuery | FrameIn
         if isinstance(request.data, bytes):
             image, meta = request.data, FrameQuery.model_validate(request.query_params.dict())
         else:

@@ -6,7 +6,10 @@ from proctor_core.service.review.retention import delete_sessions, expired_sessi
 
 
 class Command(BaseCommand):
-    help = "Delete ended sessions (violations, evidence, decisions, LMS attempts) and candidates past their exam's retention."
+    help = (
+        "Delete ended sessions (violations, evidence, decisions, LMS attempts) and candidates past their exam's "
+        "retention."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Only list what would be deleted.")
