@@ -33,11 +33,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from synthetic import BACKGROUND, SECOND_PLACES, Synthetic, face_measurer, frames, head_crops, sources
+from variants import Variant, Verdict, all_variants
 
 from proctor_core.imaging import decode_image
 from proctor_vision.quality import capture_quality
-from synthetic import BACKGROUND, SECOND_PLACES, Synthetic, face_measurer, frames, head_crops, sources
-from variants import Variant, Verdict, all_variants
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "faces"
 CLASSES = ("none", "one", "several")
@@ -63,7 +63,7 @@ def run_all(
     repetition over the ``timed`` frames."""
     verdicts: dict[str, dict[str, Verdict]] = {name: {} for name, _ in variants}
     times: dict[str, list[dict[str, float]]] = {name: [] for name, _ in variants}
-    for name, run in variants:  # warm-up: model loading and first-call costs stay out of the timings
+    for _, run in variants:  # warm-up: model loading and first-call costs stay out of the timings
         run(texts[timed[0]])
     for rep in range(repeat):
         for name, _ in variants:
@@ -92,7 +92,7 @@ def report_cpu(names: list[str], times: dict[str, list[dict[str, float]]], group
         for keys in groups.values():
             means = [statistics.fmean(rep[k] for k in keys) for rep in times[name]]
             base = [statistics.fmean(rep[k] for k in keys) for rep in times[baseline]]
-            cells += [spread(means), spread([b / m for b, m in zip(base, means)], 1)]
+            cells += [spread(means), spread([b / m for b, m in zip(base, means, strict=True)], 1)]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

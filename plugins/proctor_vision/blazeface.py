@@ -139,7 +139,8 @@ def make_anchors(spec: ModelSpec, height: int | None = None, width: int | None =
             layer += 1
         rows, cols = -(-height // stride), -(-width // stride)
         ys, xs = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-        grid = (np.stack([xs, ys], axis=-1).reshape(-1, 2) + 0.5) * np.float32([width / cols, height / rows])
+        cell = np.array([width / cols, height / rows], dtype=np.float32)
+        grid = (np.stack([xs, ys], axis=-1).reshape(-1, 2) + 0.5) * cell
         centres.append(np.repeat(grid, same * spec.anchors_per_cell, axis=0))
     return np.concatenate(centres).astype(np.float32)
 

@@ -104,7 +104,7 @@ class BlazeFaceFinder:
             if face.score < SHORT_RANGE.min_score and face.height * to_input < CHECK_BELOW_PX
             and not any(_same_face(face, other) for other in faces)
         ]
-        confirmed = []
+        confirmed: list[FaceBox] = []
         for candidate in candidates[: self.max_checked]:  # highest score first
             found = self._look_again(frame, candidate, CHECK_CROP, same_size=True)
             if found is not None and not any(_same_face(found, other) for other in faces + confirmed):
@@ -143,7 +143,9 @@ class BlazeFaceFinder:
         centre_x = (face.x + face.width / 2) * frame.scale
         centre_y = (face.y + face.height / 2) * frame.scale
         zoom = CROP_SIDE / max(face.height * frame.scale * crop_factor, 1.0)
-        warp = np.float32([[zoom, 0, CROP_SIDE / 2 - centre_x * zoom], [0, zoom, CROP_SIDE / 2 - centre_y * zoom]])
+        warp = np.array(
+            [[zoom, 0, CROP_SIDE / 2 - centre_x * zoom], [0, zoom, CROP_SIDE / 2 - centre_y * zoom]], dtype=np.float32
+        )
         crop = cv2.warpAffine(frame.pixels, warp, (CROP_SIDE, CROP_SIDE), flags=cv2.INTER_LINEAR)
         expected = CROP_SIDE / crop_factor
         found = [
