@@ -183,7 +183,7 @@ def _find(key_set: Mapping[str, Any], kid: str) -> dict[str, Any] | None:
 
 def _may_refetch(registration: LtiTool) -> bool:
     url_hash = hashlib.sha256((registration.key_set_url or "").encode()).hexdigest()
-    return caches["default"].add(REFETCH_CACHE_KEY.format(url_hash), True, REFETCH_AFTER_S)
+    return caches[lti_setting("CACHE")].add(REFETCH_CACHE_KEY.format(url_hash), True, REFETCH_AFTER_S)
 
 
 def _key_set(registration: LtiTool, *, fresh: bool = False) -> tuple[Mapping[str, Any], bool]:
@@ -197,7 +197,7 @@ def _key_set(registration: LtiTool, *, fresh: bool = False) -> tuple[Mapping[str
     url = registration.key_set_url or ""
     if not url.startswith(("http://", "https://")):
         return {}, False
-    cache = caches["default"]
+    cache = caches[lti_setting("CACHE")]
     cache_key = KEY_SET_CACHE_KEY.format(hashlib.sha256(url.encode()).hexdigest())
     key_set = None if fresh else cache.get(cache_key)
     if key_set is not None:
