@@ -16,22 +16,53 @@ import json
 import statistics
 import time
 
-from load import Server, Stats, open_sessions, timed
+from load import REQUEST_TIMEOUT_S, Server, Stats, open_sessions
+
+
+class Connection:
+    """One HTTP/1.1 connection kept open for as long as the server keeps it (a sync worker closes each one)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.reader, self.writer = port, None, None
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+        self.writer.write(("\r\n".join(head + [f"{k}: {v}" for k, v in headers.items()]) + "\r\n\r\n").encode() + body)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        length = int(head.partition("content-length:")[2].split("\r\n", 1)[0] or 0)
+        await self.reader.readexactly(length)
+        if "connection: close" in head:
+            self.writer.close()
+            self.writer = None
+        return int(head.split(" ", 2)[1])
 
 
 async def feed(server: Server, bodies: list[bytes], sessions, seconds: float, seq_from: int) -> Stats:
-    """Frames back to back from one connection per session, for ``seconds``."""
+    """Frames back to back from one connection per session (reopened whenever the server closes it)."""
     stats, seq = Stats(), [seq_from]
     deadline = time.perf_counter() + seconds
 
     async def loop(session_id, auth) -> None:
         headers = {**auth, "Content-Type": "application/json"}
         path = f"/api/v1/sessions/{session_id}/frames" if session_id else "/analyze_frame"
+        connection = Connection(server.port)
         while time.perf_counter() < deadline:
             seq[0] += 1
             image = bodies[seq[0] % len(bodies)]
             body = b'{"image":"' + image + b'","seq":' + str(seq[0]).encode() + b"}"
-            await timed(server.port, "POST", path, body, headers, stats)
+            started = time.perf_counter()
+            try:
+                status = await asyncio.wait_for(connection.post(path, body, headers), REQUEST_TIMEOUT_S)
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+                status, connection = type(exc).__name__, Connection(server.port)
+            if isinstance(status, int) and status < 400:
+                stats.latencies.append(time.perf_counter() - started)
+            else:
+                stats.errors[str(status)] = stats.errors.get(str(status), 0) + 1
+        if connection.writer is not None:
+            connection.writer.close()
 
     await asyncio.gather(*(loop(*session) for session in sessions))
     return stats
