@@ -116,10 +116,7 @@ def _judge_and_save(session, kind, data, seq, captured_at, frame, answer, *, opt
             return replay, ()
     engine = engine_for(session.config)
     outcome = engine.observe(state, kind, data, seq=seq, captured_at=captured_at)
-    saved = ProctoringSession.objects.filter(pk=session.pk, active=True, version=session.version).update(
-        engine_state=outcome.state.to_json(), version=session.version + 1
-    )
-    if not saved:
+    if not save_state(session, outcome.state.to_json()):
         if optimistic:
             raise _Conflict(answered=False)
         raise SessionEnded("the session has ended; it takes no more observations")  # pragma: no cover (row locked)
@@ -134,6 +131,30 @@ def _judge_and_save(session, kind, data, seq, captured_at, frame, answer, *, opt
         for violation in outcome.violations:
             service_config().plugins.violation_recorded(violation, info)
     return result, outcome.failures
+
+
+def save_state(session: ProctoringSession, engine_state: dict[str, Any]) -> bool:
+    """``UPDATE`` the state and raise the version if the row is active and still at the version read; False if not.
+
+    Plain SQL, built from the model's own columns: this runs for every observation.
+    """
+    meta, connection = ProctoringSession._meta, connections[ProctoringSession.objects.db]
+    quote = connection.ops.quote_name
+    state_field, version_field = meta.get_field("engine_state"), meta.get_field("version")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(state_field.column)} = %s, {quote(version_field.column)} = %s "
+            f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('active').column)} = %s "
+            f"AND {quote(version_field.column)} = %s",
+            [
+                state_field.get_db_prep_save(engine_state, connection),
+                session.version + 1,
+                meta.pk.get_db_prep_value(session.pk, connection),
+                True,
+                session.version,
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 def violation_records(session, engine, violations, frame: Frame | None, captured_at: float | None):
