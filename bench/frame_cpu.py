@@ -5,7 +5,8 @@ Each variant is one gunicorn sync worker on a loopback port; all run at once and
 worker never idles) with the same base64 JSON frames the widget sends (a ``seq`` per frame). The worker's CPU time
 (user + system, from /proc) before and after a turn divided into the frames it answered gives frames per worker
 CPU-second, which holds whatever else runs on the machine; the load generator, PostgreSQL and other processes are
-not in it. Each worker is warmed up for a second first. Rounds are paired, so the ratio to the original server is taken per round as well.
+not in it. Each worker is warmed up for a second first. Rounds are paired, so the ratio to the original server
+is taken per round as well.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Usage::
 
-    python bench/load.py [--phases cpu,throughput,candidates] [--repeat 3] [--cpu-seconds 5] [--db sqlite,postgres] [--workers N] [--seconds S] [--candidates 100,200,300,1000]
+    python bench/load.py [--phases cpu,throughput,candidates] [--repeat 3] [--cpu-seconds 5] [--db sqlite,postgres]
+                         [--workers N] [--seconds S] [--candidates 100,200,300,1000]
 
 For each database it starts ``proctor serve`` on 127.0.0.1 with a fresh database (a temporary SQLite file, or the
 PostgreSQL database ``proctor_bench`` on the server of ``PROCTOR_TEST_POSTGRES_URL``), then measures:
@@ -322,7 +323,8 @@ def cpu_phase(args: argparse.Namespace, frames: list[bytes]) -> None:
     """One worker per variant, the original server beside the service, interleaved rounds (bench/frame_cpu.py)."""
     from frame_cpu import measure
 
-    folders = {name: Path(tempfile.mkdtemp(prefix=f"proctor-cpu-{name}-")) for name in ["original", *args.db.split(",")]}
+    names = ["original", *args.db.split(",")]
+    folders = {name: Path(tempfile.mkdtemp(prefix=f"proctor-cpu-{name}-")) for name in names}
     servers: dict[str, Server] = {}
     try:
         for name, folder in folders.items():
