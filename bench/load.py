@@ -2,11 +2,14 @@
 
 Usage::
 
-    python bench/load.py [--db sqlite,postgres] [--workers N] [--seconds S] [--candidates 100,200,300,1000]
+    python bench/load.py [--phases cpu,throughput,candidates] [--repeat 3] [--cpu-seconds 5] [--db sqlite,postgres]
+                         [--workers N] [--seconds S] [--candidates 100,200,300,1000]
 
 For each database it starts ``proctor serve`` on 127.0.0.1 with a fresh database (a temporary SQLite file, or the
 PostgreSQL database ``proctor_bench`` on the server of ``PROCTOR_TEST_POSTGRES_URL``), then measures:
 
+0. cpu (bench/frame_cpu.py): frames per worker CPU-second of one worker per database, the original server
+   (bench/original_server.py) beside them in the same run, interleaved, ``--repeat`` rounds: min/median/max;
 1. throughput: 32 sessions post frames back to back (raw ``image/jpeg`` bodies with a ``seq``) from
    ``--concurrency`` connections at a time: frames/s in total and per worker, p50/p99 latency, and the workers'
    own CPU time per frame (from /proc), which gives frames per CPU-second whatever else shares the machine;
@@ -97,6 +100,8 @@ class Stats:
 class Server:
     """``proctor serve`` on a free loopback port, with its own database and data directory."""
 
+    health_path = "/api/v1/plugins"
+
     def __init__(self, db: str, workers: int, folder: Path, gunicorn_args: list[str]) -> None:
         self.port = _free_port()
         self.gunicorn_args = gunicorn_args
@@ -107,17 +112,20 @@ class Server:
         self.log = open(folder / "server.log", "wb")  # noqa: SIM115  (closed in stop())
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
         proctor = [sys.executable, "-m", "proctor_core.service.cli"]
         for command in (["migrate", "-v", "0"], ["demo"]):
             subprocess.run(proctor + command, env=self.env, check=True, stdout=subprocess.DEVNULL, timeout=300)
-        serve = ["serve", "--web-only", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"]
-        serve += self.gunicorn_args
-        self.process = subprocess.Popen(proctor + serve, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        return [*proctor, "serve", "--web-only", "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"]
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command() + self.gunicorn_args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/plugins", timeout=2).read()
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2).read()
                 return
             except OSError:
                 time.sleep(0.3)
@@ -152,6 +160,19 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+class OriginalServer(Server):
+    """The original interview monitor's frame endpoint (bench/original_server.py), one gunicorn sync worker."""
+
+    health_path = "/health"
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__("sqlite", 1, folder, [])
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "--workers", "1",
+                "--no-control-socket", "--bind", f"127.0.0.1:{self.port}", "original_server:application"]
 
 
 def _free_port() -> int:
@@ -269,32 +290,65 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="connections at a time in the throughput phase")
     parser.add_argument("--candidates", default="100,200,300,1000", help="comma-separated numbers of candidates")
     parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--threads 4'")
+    parser.add_argument("--phases", default="cpu,throughput,candidates", help="comma-separated phases to run")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the cpu phase")
+    parser.add_argument("--cpu-seconds", type=float, default=5, help="seconds per variant and round, cpu phase")
     args = parser.parse_args()
 
     frames = load_frames()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.platform()}; {len(frames)} frames of {min(map(len, frames))}-{max(map(len, frames))} bytes")
+    phases = args.phases.split(",")
+    if "cpu" in phases:
+        cpu_phase(args, frames)
+    if "throughput" not in phases and "candidates" not in phases:
+        return
     for db in args.db.split(","):
         folder = Path(tempfile.mkdtemp(prefix=f"proctor-load-{db}-"))
         server = Server(db, args.workers, folder, args.gunicorn.split())
         try:
             server.start()
-            cpu = server.cpu_seconds()
-            result = asyncio.run(throughput(server.port, frames, args.seconds, args.concurrency))
-            cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(1, result["requests"])
-            result |= {
-                "frames_per_s_per_worker": round(result["per_s"] / args.workers, 1),
-                "server_cpu_ms_per_frame": round(cpu_ms, 2),
-                "frames_per_cpu_second": round(1000 / cpu_ms, 1),
-            }
-            print(f"[{db}] throughput, {args.workers} workers, {args.concurrency} connections: {json.dumps(result)}")
-            for count in (int(n) for n in args.candidates.split(",")):
+            if "throughput" in phases:
+                throughput_phase(server, args, frames, db)
+            for count in (int(n) for n in args.candidates.split(",") if "candidates" in phases):
                 server.drain()
                 result = asyncio.run(candidates(server.port, frames, count, args.seconds))
                 print(f"[{db}] {json.dumps(result)}")
         finally:
             server.stop()
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def cpu_phase(args: argparse.Namespace, frames: list[bytes]) -> None:
+    """One worker per variant, the original server beside the service, interleaved rounds (bench/frame_cpu.py)."""
+    from frame_cpu import measure
+
+    names = ["original", *args.db.split(",")]
+    folders = {name: Path(tempfile.mkdtemp(prefix=f"proctor-cpu-{name}-")) for name in names}
+    servers: dict[str, Server] = {}
+    try:
+        for name, folder in folders.items():
+            server = OriginalServer(folder) if name == "original" else Server(name, 1, folder, args.gunicorn.split())
+            servers[name] = server
+            server.start()
+        measure(servers, frames, args.cpu_seconds, args.repeat)
+    finally:
+        for server in servers.values():
+            server.stop()
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def throughput_phase(server: Server, args: argparse.Namespace, frames: list[bytes], db: str) -> None:
+    cpu = server.cpu_seconds()
+    result = asyncio.run(throughput(server.port, frames, args.seconds, args.concurrency))
+    cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(1, result["requests"])
+    result |= {
+        "frames_per_s_per_worker": round(result["per_s"] / args.workers, 1),
+        "server_cpu_ms_per_frame": round(cpu_ms, 2),
+        "frames_per_cpu_second": round(1000 / cpu_ms, 1),
+    }
+    print(f"[{db}] throughput, {args.workers} workers, {args.concurrency} connections: {json.dumps(result)}")
 
 
 if __name__ == "__main__":

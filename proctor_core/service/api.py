@@ -2,7 +2,8 @@
 
 Sessions are changed only inside a transaction that holds the session row (``select_for_update``; on SQLite the
 immediate transaction's write lock), so concurrent requests never lose an update. Observations are recorded by
-:mod:`proctor_core.service.recording`.
+:mod:`proctor_core.service.recording`, with an optimistic write (the session's ``version``) that falls back to
+that lock when another request saved the session first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from proctor_core.service.apps import service_config
 from proctor_core.service.engines import engine_for, now
 from proctor_core.service.exceptions import SessionEnded, SessionNotFound, UnknownExam
 from proctor_core.service.models import Candidate, Exam, ProctoringSession, to_datetime
+from proctor_core.service.session_lookup import session_with_exam
 from proctor_core.service.tokens import hash_token, new_token, result_key
 from proctor_core.types import Coverage, Penalty, RiskLevel, ScoreReport, SessionInfo
 
@@ -120,10 +122,7 @@ def reissue_token(session: ProctoringSession) -> str:
 
 def session_by_token(token: str) -> ProctoringSession | None:
     """The session this token opens, or ``None``; expiry is the caller's to check."""
-    try:
-        return ProctoringSession.objects.select_related("exam").get(token_hash=hash_token(token))
-    except ProctoringSession.DoesNotExist:
-        return None
+    return session_with_exam(hash_token(token))
 
 
 def locked_session(session_id: object) -> ProctoringSession:

@@ -87,6 +87,9 @@ class ProctoringSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     config = models.JSONField(default=dict)
     engine_state = models.JSONField(default=dict)
+    version = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Raised by every save of engine_state: an observation's write checks it"
+    )
     context = models.JSONField(default=dict, blank=True, help_text="String pairs passed to plugins (e.g. LTI ids)")
     score = models.FloatField(null=True, blank=True)
     risk_level = models.CharField(max_length=10, choices=[(r.value, r.value) for r in RiskLevel], blank=True)

@@ -1,9 +1,11 @@
 """Recording observations: the expensive work outside the session lock, the engine and the saves under it.
 
-A frame is decoded and its faces found before any lock is taken. Then, in one transaction holding the session
-row, the engine judges the observation against the stored state, and the new state, the violations (with
-evidence when the exam keeps it), the answer for retries and the ``proctor_violation_recorded`` hooks are
-saved or fired together. A retry with a ``seq`` already answered gets the stored answer and records nothing.
+A frame is decoded and its faces found before any lock is taken. The engine judges the observation against the
+session as the token check read it; then, in one transaction, the new state is saved only if the session is
+unchanged since (optimistic: its ``version``), and the answer for retries, the violations (with evidence when the
+exam keeps it) and the ``proctor_violation_recorded`` hooks are saved or fired with it. If another request saved
+the session first, it is read again under its row lock and judged again, so no update is lost. A retry with a
+``seq`` already answered gets the stored answer and records nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from proctor_core.engine import SessionState
 from proctor_core.imaging import decode_image
@@ -53,6 +56,13 @@ def check_open(session: ProctoringSession) -> None:
         raise SessionEnded("the session has ended; it takes no more observations")
 
 
+class _Conflict(Exception):
+    """The optimistic write lost: the session changed since it was read, or the ``seq`` was answered meanwhile."""
+
+    def __init__(self, answered: bool) -> None:
+        self.answered = answered
+
+
 def record(
     session: ProctoringSession,
     kind: ObservationKind,
@@ -63,57 +73,127 @@ def record(
     frame: Frame | None = None,
     answer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Judge one observation under the session lock, save what it caused, and return the JSON answer.
+    """Judge one observation, save what it caused, and return the JSON answer.
+
+    The session as the token check read it is judged first, and saved only if nobody saved it since (its
+    ``version`` is unchanged, it is still active), with the receipt inserted unless the ``seq`` is already
+    answered: one UPDATE and one INSERT, no extra read, no lock held while judging. If another request won
+    meanwhile, the session is read again under its row lock and judged again (or the stored answer returned).
 
     :param frame: the decoded frame, kept as evidence for a frame violation if the exam keeps evidence.
     :param answer: fields of the answer besides ``violations`` (e.g. the face status of a frame).
     :raises SessionEnded: the session has ended.
     """
-    with transaction.atomic():
-        locked = locked_session(session.pk)
-        check_open(locked)
-        replay = stored_answer(locked, kind, seq)
+    check_open(session)
+    args = (kind, data, seq, captured_at, frame, answer)
+    try:
+        with transaction.atomic():
+            result, failures = _judge_and_save(session, *args, optimistic=True)
+    except _Conflict as conflict:
+        replay = stored_answer(session, kind, seq) if conflict.answered else None
         if replay is not None:
             return replay
-        engine = engine_for(locked.config)
-        outcome = engine.observe(
-            SessionState.from_json(locked.engine_state), kind, data, seq=seq, captured_at=captured_at
-        )
-        locked.engine_state = outcome.state.to_json()
-        locked.save(update_fields=["engine_state"])
-
-        evidence, evidence_expires = None, None
-        if frame is not None and engine.config.keep_evidence and any(not v.notice for v in outcome.violations):
-            evidence = encode_evidence(frame)
-            evidence_expires = to_datetime(now()) + timedelta(days=engine.config.evidence_retention_days)
-        records = [
-            ViolationRecord(
-                id=violation.id,
-                session=locked,
-                code=violation.code,
-                occurred_at=to_datetime(violation.at),
-                captured_at=to_datetime(captured_at) if captured_at is not None else None,
-                notice=violation.notice,
-                rule=violation.rule.to_json(),
-                detail=dict(violation.detail),
-                evidence_jpeg=None if violation.notice else evidence,
-                evidence_expires_at=None if violation.notice or evidence is None else evidence_expires,
-            )
-            for violation in outcome.violations
-        ]
-        ViolationRecord.objects.bulk_create(records)
-        violations = [violation_json(r, has_evidence=r.evidence_jpeg is not None) for r in records]
-        result = {**(answer or {}), "violations": violations}
-        if seq is not None:
-            ObservationReceipt.objects.create(session=locked, stream=kind.value, seq=seq, response=result)
-        if outcome.violations:
+        with transaction.atomic():
+            locked = locked_session(session.pk)
             reuse_loaded_exam(locked, session)
-            info = session_info(locked)
-            for violation in outcome.violations:
-                service_config().plugins.violation_recorded(violation, info)
-    for failure in outcome.failures:
+            result, failures = _judge_and_save(locked, *args, optimistic=False)
+    for failure in failures:
         log.warning("detector %s failed in session %s: %s", failure.detector, session.pk, failure.error)
     return result
+
+
+def _judge_and_save(session, kind, data, seq, captured_at, frame, answer, *, optimistic: bool):
+    """Judge against ``session`` as loaded and save, in the caller's transaction; returns (answer, failures).
+
+    :raises _Conflict: (``optimistic`` only) the stored session is no longer the one judged.
+    """
+    check_open(session)
+    state = SessionState.from_json(session.engine_state)
+    stream = state.streams.get(kind.value) if seq is not None else None
+    if stream is not None and seq in stream.seen_seq:
+        replay = stored_answer(session, kind, seq)
+        if replay is not None:
+            return replay, ()
+    engine = engine_for(session.config)
+    outcome = engine.observe(state, kind, data, seq=seq, captured_at=captured_at)
+    if not save_state(session, outcome.state.to_json()):
+        if optimistic:
+            raise _Conflict(answered=False)
+        raise SessionEnded("the session has ended; it takes no more observations")  # pragma: no cover (row locked)
+    records = violation_records(session, engine, outcome.violations, frame, captured_at)
+    violations = [violation_json(r, has_evidence=r.evidence_jpeg is not None) for r in records]
+    result = {**(answer or {}), "violations": violations}
+    if seq is not None and not insert_receipt(session, kind, seq, result):
+        raise _Conflict(answered=True)
+    ViolationRecord.objects.bulk_create(records)
+    if outcome.violations:
+        info = session_info(session)
+        for violation in outcome.violations:
+            service_config().plugins.violation_recorded(violation, info)
+    return result, outcome.failures
+
+
+def save_state(session: ProctoringSession, engine_state: dict[str, Any]) -> bool:
+    """``UPDATE`` the state and raise the version if the row is active and still at the version read; False if not.
+
+    Plain SQL, built from the model's own columns: this runs for every observation.
+    """
+    meta, connection = ProctoringSession._meta, connections[ProctoringSession.objects.db]
+    quote = connection.ops.quote_name
+    state_field, version_field = meta.get_field("engine_state"), meta.get_field("version")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(state_field.column)} = %s, {quote(version_field.column)} = %s "
+            f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('active').column)} = %s "
+            f"AND {quote(version_field.column)} = %s",
+            [
+                state_field.get_db_prep_save(engine_state, connection),
+                session.version + 1,
+                meta.pk.get_db_prep_value(session.pk, connection),
+                True,
+                session.version,
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def violation_records(session, engine, violations, frame: Frame | None, captured_at: float | None):
+    """The rows of new violations, with the frame as evidence of a frame violation if the exam keeps it."""
+    evidence, evidence_expires = None, None
+    if frame is not None and engine.config.keep_evidence and any(not v.notice for v in violations):
+        evidence = encode_evidence(frame)
+        evidence_expires = to_datetime(now()) + timedelta(days=engine.config.evidence_retention_days)
+    return [
+        ViolationRecord(
+            id=violation.id,
+            session=session,
+            code=violation.code,
+            occurred_at=to_datetime(violation.at),
+            captured_at=to_datetime(captured_at) if captured_at is not None else None,
+            notice=violation.notice,
+            rule=violation.rule.to_json(),
+            detail=dict(violation.detail),
+            evidence_jpeg=None if violation.notice else evidence,
+            evidence_expires_at=None if violation.notice or evidence is None else evidence_expires,
+        )
+        for violation in violations
+    ]
+
+
+def insert_receipt(session: ProctoringSession, kind: ObservationKind, seq: int, result: dict[str, Any]) -> bool:
+    """Store the answer to this ``seq`` (``INSERT ... ON CONFLICT DO NOTHING``); False: it was already answered."""
+    table = ObservationReceipt._meta.db_table
+    connection = connections[ObservationReceipt.objects.db]
+    response = ObservationReceipt._meta.get_field("response").get_db_prep_save(result, connection)
+    created = ObservationReceipt._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    session_id = ProctoringSession._meta.pk.get_db_prep_value(session.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (session_id, stream, seq, response, created_at) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [session_id, kind.value, seq, response, created],
+        )
+        return cursor.rowcount == 1
 
 
 def reuse_loaded_exam(locked: ProctoringSession, session: ProctoringSession) -> None:
