@@ -56,7 +56,7 @@ async def feed(server: Server, bodies: list[bytes], sessions, seconds: float, se
             started = time.perf_counter()
             try:
                 status = await asyncio.wait_for(connection.post(path, body, headers), REQUEST_TIMEOUT_S)
-            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 status, connection = type(exc).__name__, Connection(server.port)
             if isinstance(status, int) and status < 400:
                 stats.latencies.append(time.perf_counter() - started)
@@ -100,7 +100,7 @@ def measure(servers: dict[str, Server], frames: list[bytes], seconds: float, rep
     for name, values in rates.items():
         ratio = ""
         if base and name != base:
-            per_round = sorted(v / o for v, o in zip(values, rates[base]))
+            per_round = sorted(v / o for v, o in zip(values, rates[base], strict=True))
             ratio = f"{per_round[0]:.1f} / {statistics.median(per_round):.1f} / {per_round[-1]:.1f}"
         p50 = statistics.median(latencies[name]) * 1000 if latencies[name] else float("nan")
         print(f"| {name} | {min(values):.1f} | {statistics.median(values):.1f} | {max(values):.1f} | {ratio} "

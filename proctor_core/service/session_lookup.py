@@ -48,7 +48,7 @@ def session_with_exam(token_hash: str) -> ProctoringSession | None:
     if row is None:
         return None
     values = []
-    for value, (col, converters) in zip(row, conversions):
+    for value, (col, converters) in zip(row, conversions, strict=True):
         for converter in converters:
             value = converter(value, col, connection)
         values.append(value)
