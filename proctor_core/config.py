@@ -48,6 +48,9 @@ class ExamConfig(BaseModel):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     keep_evidence: bool = Field(False, description="Keep a JPEG of the frame that caused a frame violation")
     evidence_retention_days: int = Field(30, ge=1, le=3650)
+    analysis: Literal["server", "device"] = Field(
+        "server", description="Where faces are found: 'server' (frames sent) or 'device' (verdicts sent, spot-checked)"
+    )
 
     @classmethod
     def from_preset(cls, name: str) -> ExamConfig:

@@ -51,6 +51,7 @@ class SessionDetailView(ReadableSessionView):
             ended_at=session.ended_at,
             expires_at=session.expires_at,
             counts=counts,
+            analysis=session.exam_config().analysis,
             score=report.score if report else None,
             risk_level=report.risk_level if report else None,
             penalties=report.to_json()["penalties"] if report else None,
