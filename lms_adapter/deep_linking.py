@@ -35,6 +35,9 @@ class ExamRulesForm(forms.Form):
     policy = forms.ChoiceField(initial="flat", help_text="How violations become deductions")
     keep_evidence = forms.BooleanField(required=False, help_text="Keep the frame that caused a camera violation")
     evidence_retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30)
+    on_device = forms.BooleanField(
+        required=False, help_text="On-device analysis: faces are found in the browser, pictures only for spot-checks"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +90,7 @@ class ExamRulesForm(forms.Form):
                 "policy": {"name": data["policy"]},
                 "keep_evidence": data["keep_evidence"],
                 "evidence_retention_days": data["evidence_retention_days"],
+                "analysis": "device" if data["on_device"] else "server",
             }
         )
         return api.validated_config(config)

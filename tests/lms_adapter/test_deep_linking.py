@@ -66,6 +66,7 @@ def test_round_trip(platform, registration, client):
             monitoring_gap__enabled=None,
             keep_evidence="on",
             evidence_retention_days="14",
+            on_device="on",
         ),
     )
     message = answer_jwt(platform, response)
@@ -89,6 +90,7 @@ def test_round_trip(platform, registration, client):
     assert config.detectors["monitoring_gap"].enabled is False
     assert config.detectors["silence"].points == 0  # the preset's value, kept because the field was blank
     assert (config.keep_evidence, config.evidence_retention_days) == (True, 14)
+    assert config.analysis == "device"
 
     learner = platform.launch(client, sub="7", roles=LEARNER, custom=item["custom"])
     assert learner.status_code == 200
