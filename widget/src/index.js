@@ -212,7 +212,8 @@ export function mountProctorWidget(element, options) {
               onAnswer: (answer) => showAnswer("frames", answer),
               onFatal: (error) => (error.status === 409 ? end().catch(() => {}) : null),
               fallback(reason) {
-                toasts.show("analysis_fallback", `Your pictures are now analysed by the exam service: ${reason}.`);
+                const text = `Your pictures are now analysed by the exam service: ${reason}.`;
+                toasts.show("analysis_fallback", { title: "On-device analysis off", text, tone: "warn" });
                 return serverAnalysis();
               },
             }),
