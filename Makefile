@@ -18,14 +18,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-# Database in ./data (PROCTOR_DATA_DIR), demo exams "interview" and "exam", gunicorn on 127.0.0.1:8000.
-run: $(VENV)/.installed
+# ONNX Runtime Web for on-device analysis (widget/package.json), served by the service from widget/node_modules.
+widget/node_modules/.package-lock.json: widget/package.json widget/package-lock.json
+	npm ci --prefix widget --ignore-scripts --no-audit --no-fund
+
+# Database in ./data (PROCTOR_DATA_DIR), demo exams "interview", "exam" and "ondevice", gunicorn on 127.0.0.1:8000.
+run: $(VENV)/.installed widget/node_modules/.package-lock.json
 	$(BIN)/proctor migrate
 	$(BIN)/proctor demo
 	$(BIN)/proctor serve
 
 # Everything on SQLite, then the service and LTI tests again on PostgreSQL, then the widget's unit tests.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test widget/node_modules/.package-lock.json
 	$(BIN)/pytest -m "not postgres"
 	DATABASE_URL=$(PROCTOR_TEST_POSTGRES_URL) $(BIN)/pytest tests/service tests/lms_adapter
 	if [ -d widget/test ]; then node --test widget/test/; fi
