@@ -137,3 +137,27 @@ def test_the_widget_falls_back_to_server_analysis_when_the_runtime_cannot_load(b
     assert recorder.answers["verdicts"] == []
     assert {f["face_status"] for f in recorder.answers["frames"]} == {"ok"}
     assert "now analysed by the exam service" in page.locator(".pw-toasts").inner_text()
+
+
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'"
+)
+
+
+def with_strict_csp(route) -> None:
+    """Every page under the strict policy the service's pages are meant to carry (the runtime needs only
+    'wasm-unsafe-eval' beyond 'self')."""
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+
+def test_on_device_analysis_runs_under_a_strict_content_security_policy(browsers, open_page, service):
+    page, recorder, candidate = run(browsers, open_page, service, "face", "ondevice", 1, route=("**/*", with_strict_csp))
+    wait_for(lambda: len(recorder.answers["verdicts"]) >= 2, 20, "verdicts under the strict policy", page=page)
+    assert {v["face_status"] for v in recorder.answers["verdicts"]} == {"ok"}
+    assert recorder.answers["frames"] == []
+    assert candidate.errors == []
