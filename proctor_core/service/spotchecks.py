@@ -59,19 +59,24 @@ def record_verdict(
     result = record(session, ObservationKind.FRAME, analysis, seq=seq, captured_at=captured_at, answer=answer)
     checks = VerdictCheck.objects.filter(session=session)
     caused = [v["id"] for v in result["violations"] if not v["notice"]]
-    wanted = bool(caused) or not checks.exists() or (rng or random).randrange(SAMPLE_ONE_IN) == 0
-    if wanted:
+    if wants_picture(caused=bool(caused), first=not caused and not checks.exists(), rng=rng or random):
         VerdictCheck.objects.get_or_create(
             session=session, seq=seq,
             defaults={"sha256": sha256, "verdict": verdict_json(analysis), "violation_ids": caused,
                       "requested_at": to_datetime(now())},
         )
-    overdue = checks.filter(
-        status=VerdictCheck.REQUESTED, requested_at__lt=to_datetime(now()) - timedelta(seconds=REVEAL_WITHIN_S)
-    )
-    for check in overdue:
-        _conclude(session, check, VerdictCheck.MISSING, MISSING, {"seq": check.seq})
-    return {**result, "reveal": checks.filter(seq=seq, status=VerdictCheck.REQUESTED).exists()}
+    deadline = to_datetime(now()) - timedelta(seconds=REVEAL_WITHIN_S)
+    waiting = list(checks.filter(status=VerdictCheck.REQUESTED))
+    for check in waiting:
+        if check.requested_at < deadline:
+            _conclude(session, check, VerdictCheck.MISSING, MISSING, {"seq": check.seq})
+    return {**result, "reveal": any(c.seq == seq and c.requested_at >= deadline for c in waiting)}
+
+
+def wants_picture(*, caused: bool, first: bool, rng: random.Random) -> bool:
+    """Whether to ask for a verdict's picture: always for a violation and the session's first verdict, else
+    one in :data:`SAMPLE_ONE_IN` at random."""
+    return caused or first or rng.randrange(SAMPLE_ONE_IN) == 0
 
 
 def reveal(session: ProctoringSession, check: VerdictCheck, image: bytes) -> dict[str, Any]:
@@ -145,4 +150,4 @@ def _conclude(
     return outcome
 
 
-__all__ = ["MISMATCH", "MISSING", "SAMPLE_ONE_IN", "disagreement", "record_verdict", "reveal"]
+__all__ = ["MISMATCH", "MISSING", "SAMPLE_ONE_IN", "disagreement", "record_verdict", "reveal", "wants_picture"]

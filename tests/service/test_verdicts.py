@@ -11,8 +11,7 @@ from proctor_core.config import ExamConfig
 from proctor_core.service import api
 from proctor_core.service.models import ViolationRecord
 from proctor_core.service.spotcheck_models import VerdictCheck
-from proctor_core.service.spotchecks import SAMPLE_ONE_IN, record_verdict
-from proctor_core.types import FrameAnalysis
+from proctor_core.service.spotchecks import SAMPLE_ONE_IN, wants_picture
 
 FACE = {"x": 200.0, "y": 120.0, "width": 180.0, "height": 180.0, "score": 0.9, "yaw_deg": 2.0, "turned": False}
 
@@ -104,15 +103,20 @@ def test_a_picture_never_sent_becomes_a_notice(device, clock, face_jpeg):
     assert codes == {"device_verdict_unrevealed", "monitoring_gap"}  # the 121 s without frames is a gap too
 
 
-def test_about_one_verdict_in_a_hundred_is_sampled(device, face_jpeg):
-    session = api.session_by_token(device.token)
+def test_about_one_verdict_in_a_hundred_is_sampled_and_violations_always():
     rng = random.Random(7)
-    analysis = FrameAnalysis(faces=(), width=640, height=480)
-    asked = sum(
-        record_verdict(session, analysis, sha256="0" * 64, seq=seq, captured_at=None, rng=rng)["reveal"]
-        for seq in range(1000)
-    )
-    assert 1 + 1000 / SAMPLE_ONE_IN / 2 < asked < 1 + 1000 / SAMPLE_ONE_IN * 2
+    asked = sum(wants_picture(caused=False, first=False, rng=rng) for _ in range(100_000))
+    assert 100_000 / SAMPLE_ONE_IN * 0.9 < asked < 100_000 / SAMPLE_ONE_IN * 1.1
+    assert all(wants_picture(caused=True, first=False, rng=rng) for _ in range(1000))
+    assert all(wants_picture(caused=False, first=True, rng=rng) for _ in range(1000))
+
+
+def test_an_unsampled_verdict_asks_for_nothing(device, face_jpeg, monkeypatch):
+    device.post("/verdicts", verdict(1, face_jpeg, [FACE]))  # the first: always checked
+    monkeypatch.setattr(random, "randrange", lambda n: 1)  # never sampled
+    answer = device.post("/verdicts", verdict(2, face_jpeg, [FACE])).json()
+    assert answer["reveal"] is False and answer["violations"] == []
+    assert list(VerdictCheck.objects.values_list("seq", flat=True)) == [1]
 
 
 def test_a_retried_verdict_gets_the_same_answer_and_no_second_check(device, face_jpeg):
