@@ -20,6 +20,11 @@ export const NMS_IOU = 0.3;
 export const MIN_FACE_PX = 36;
 export const NOSE_DEPTH = 0.6;
 export const TURNED_DEG = 30;
+/** A lone face is looked at again on a crop (side: CROP_FACTOR face sides) when it is smaller than REFINE_BELOW_PX
+ * in the short-range input or its first yaw estimate reaches REFINE_FROM_DEG, as the service's finder does. */
+export const REFINE_FROM_DEG = 12;
+export const REFINE_BELOW_PX = 24;
+export const CROP_FACTOR = 2;
 
 /**
  * Anchor centres (x, y pairs, 0..1) in the order the model emits its predictions.

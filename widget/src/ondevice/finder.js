@@ -1,13 +1,15 @@
 /**
  * The on-device face finder: the product's BlazeFace models (ONNX) run by ONNX Runtime Web's WebAssembly
  * backend, both served by the service itself (nothing is fetched from another host). Each frame runs the short-
- * and the full-range model and keeps the answer with more faces, so a small second face is caught.
+ * and the full-range model and keeps the answer with more faces, so a small second face is caught; a lone face
+ * gets the service's second look on a crop before its pose is judged.
  *
  * @module ondevice/finder
  */
 
 import {
-  FULL_RANGE, SHORT_RANGE, decode, letterbox, makeAnchors, toFaces,
+  CROP_FACTOR, FULL_RANGE, REFINE_BELOW_PX, REFINE_FROM_DEG, SHORT_RANGE, decode, estimatePose, letterbox, makeAnchors,
+  toFaces,
 } from "./blazeface.js";
 import { WORKING_SIDE, captureQuality } from "./quality.js";
 
@@ -44,14 +46,14 @@ export async function loadFinder({ runtimeUrl = RUNTIME_URL, document: doc = doc
   );
   const qualityCanvas = doc.createElement("canvas");
 
-  async function run(model, source, width, height) {
+  /** Detections of `model` on the picture `paint` draws into its input square. */
+  async function detect(model, paint) {
     const { spec, session, canvas, anchors } = model;
     const size = spec.inputSize;
-    const box = letterbox(width, height, size);
     const context = canvas.getContext("2d", { willReadFrequently: true });
     context.fillStyle = "#000";
     context.fillRect(0, 0, size, size);
-    context.drawImage(source, box.left, box.top, box.newW, box.newH);
+    paint(context, size);
     const rgba = context.getImageData(0, 0, size, size).data;
     const input = new Float32Array(3 * size * size);
     for (let i = 0, plane = size * size; i < plane; i += 1) {
@@ -63,7 +65,29 @@ export async function loadFinder({ runtimeUrl = RUNTIME_URL, document: doc = doc
     const [scores, regressors] = session.outputNames
       .map((name) => outputs[name])
       .sort((a, b) => a.dims[a.dims.length - 1] - b.dims[b.dims.length - 1]);
-    return toFaces(decode(scores.data, regressors.data, anchors, spec), box, size);
+    return decode(scores.data, regressors.data, anchors, spec);
+  }
+
+  async function run(model, source, width, height) {
+    const size = model.spec.inputSize;
+    const box = letterbox(width, height, size);
+    const found = await detect(model, (context) => context.drawImage(source, box.left, box.top, box.newW, box.newH));
+    return toFaces(found, box, size);
+  }
+
+  /** The service's second look at a lone face: its pose from a crop around it, where its keypoints are precise. */
+  async function refine(face, source, width, height) {
+    const [short] = models;
+    const inputPx = (face.height * short.spec.inputSize) / Math.max(width, height);
+    if (!(inputPx < REFINE_BELOW_PX || face.yaw_deg === null || Math.abs(face.yaw_deg) >= REFINE_FROM_DEG)) return face;
+    const side = Math.max(face.width, face.height) * CROP_FACTOR;
+    const left = face.x + face.width / 2 - side / 2, top = face.y + face.height / 2 - side / 2;
+    const found = await detect(short, (context, size) => context.drawImage(source, left, top, side, side, 0, 0, size, size));
+    if (!found.length) return face;
+    const centrality = (d) => Math.abs(d.box[0] + d.box[2] - 1) + Math.abs(d.box[1] + d.box[3] - 1);
+    const central = found.reduce((best, d) => (centrality(d) < centrality(best) ? d : best));
+    const pose = estimatePose(central.keypoints);
+    return { ...face, yaw_deg: pose.yawDeg, turned: pose.turned };
   }
 
   return {
@@ -74,6 +98,7 @@ export async function loadFinder({ runtimeUrl = RUNTIME_URL, document: doc = doc
         const found = await run(model, source, width, height);
         if (found.length > faces.length) faces = found;
       }
+      if (faces.length === 1) faces = [await refine(faces[0], source, width, height)];
       let quality = "ok";
       if (!faces.length) {
         const factor = Math.min(1, WORKING_SIDE / Math.max(width, height));
