@@ -43,6 +43,8 @@ export async function sha256Hex(blob) {
  * @property {(reason: string) => () => void} fallback switch to server analysis; returns its stop function
  * @property {(error: {status?: number}) => void} [onFatal] the session refuses verdicts (ended, token revoked)
  * @property {typeof fetch} [fetch]
+ * @property {Promise<{find: Function}>} [finder] the loaded finder (default: {@link preloadFinder})
+ * @property {(blob: Blob) => Promise<{width: number, height: number, close: () => void}>} [decodeImage]
  */
 
 /**
@@ -50,7 +52,10 @@ export async function sha256Hex(blob) {
  * @param {OnDeviceOptions} options
  * @returns {() => void} stop
  */
-export function startOnDevice({ apiBase, sessionId, token, capture, onAnswer, fallback, onFatal = () => {}, fetch: fetchFn = globalThis.fetch.bind(globalThis) }) {
+export function startOnDevice({
+  apiBase, sessionId, token, capture, onAnswer, fallback, onFatal = () => {},
+  fetch: fetchFn = globalThis.fetch.bind(globalThis), finder = undefined, decodeImage = (blob) => createImageBitmap(blob),
+}) {
   const base = `${apiBase.replace(/\/+$/, "")}/sessions/${encodeURIComponent(sessionId)}`;
   const nextSeq = createSequence();
   const kept = new Map(); // seq -> {blob, at}
@@ -90,7 +95,7 @@ export function startOnDevice({ apiBase, sessionId, token, capture, onAnswer, fa
   }
 
   async function judge(finder, blob, capturedAtMs) {
-    const bitmap = await createImageBitmap(blob);
+    const bitmap = await decodeImage(blob);
     const verdict = await finder.find(bitmap, bitmap.width, bitmap.height);
     bitmap.close();
     timings.push(verdict.ms);
@@ -115,7 +120,7 @@ export function startOnDevice({ apiBase, sessionId, token, capture, onAnswer, fa
     if (answer?.reveal) onAnswer(await post(`/verdicts/${seq}/frame`, blob, "image/jpeg"));
   }
 
-  preloadFinder().then(
+  (finder ?? preloadFinder()).then(
     (finder) => {
       if (stopped) return;
       stopCapture = capture((blob, capturedAtMs) => {
