@@ -182,7 +182,8 @@ MODE = {"exam": "exam"}
 def observation(frames: list[bytes], i: int, seq: int) -> tuple[str, bytes, str]:
     """A frame (raw JPEG) or, with ``--mode verdicts``, an on-device verdict (JSON) of sequence number ``seq``."""
     if MODE["exam"] == "ondevice":
-        return "/verdicts", VERDICT.replace('"width": 640', f'"seq": {seq}, "width": 640', 1).encode(), "application/json"
+        body = VERDICT.replace('"width": 640', f'"seq": {seq}, "width": 640', 1)
+        return "/verdicts", body.encode(), "application/json"
     return f"/frames?seq={seq}", frames[i % len(frames)], "image/jpeg"
 
 

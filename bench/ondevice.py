@@ -32,7 +32,10 @@ from proctor_vision.finder import BlazeFaceFinder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT.parent / "shared" / "testdata" / "faces"  # as bench/detectors.py
-ROUTES = {"/static/widget/": ROOT / "widget" / "src", "/static/ort/": ROOT / "widget" / "node_modules" / "onnxruntime-web" / "dist"}
+ROUTES = {
+    "/static/widget/": ROOT / "widget" / "src",
+    "/static/ort/": ROOT / "widget" / "node_modules" / "onnxruntime-web" / "dist",
+}
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -133,8 +136,9 @@ def main() -> None:
             device = page.evaluate(FIND, [image["file"]])
             server_analysis = server_finder.find(decode_image((args.folder / image["file"]).read_bytes()))
             rows.append((image, device, server_analysis))
-        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-              f"{context.browser.version if context.browser else 'chromium'}; runtime and models ready in {ready_s:.2f} s")
+        version = context.browser.version if context.browser else "chromium"
+        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {version}; "
+              f"runtime and models ready in {ready_s:.2f} s")
         print("\n| finder | none | one | several | all | turned verdict of lone faces |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for name, count, turned in (
@@ -153,7 +157,8 @@ def main() -> None:
             print(f"| {name} | {' | '.join(cells)} | {right}/{len(rows)} | {turned_ok}/{len(oriented)} |")
         for im, d, s in rows:
             if len(d["faces"]) != s.face_count:
-                print(f"  differs: {im['file']} (labelled {im['face_count']}): browser {len(d['faces'])}, service {s.face_count}")
+                print(f"  differs: {im['file']} (labelled {im['face_count']}): "
+                      f"browser {len(d['faces'])}, service {s.face_count}")
 
         sample_image = max((im for im in images if im["face_count"] == 1 and "1280x720" not in im.get("tags", [])),
                            key=lambda im: im["width"] * im["height"])

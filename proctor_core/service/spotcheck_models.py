@@ -12,7 +12,8 @@ from django.db import models
 class VerdictCheck(models.Model):
     """One verdict the service asked to see: ``sha256`` is the widget's commitment to the frame's JPEG."""
 
-    REQUESTED, AGREED, DISAGREED, HASH_MISMATCH, MISSING = "requested", "agreed", "disagreed", "hash_mismatch", "missing"
+    REQUESTED, AGREED, DISAGREED = "requested", "agreed", "disagreed"
+    HASH_MISMATCH, MISSING = "hash_mismatch", "missing"
     STATUSES = [(s, s) for s in (REQUESTED, AGREED, DISAGREED, HASH_MISMATCH, MISSING)]
 
     session = models.ForeignKey("proctor.ProctoringSession", on_delete=models.CASCADE, related_name="verdict_checks")

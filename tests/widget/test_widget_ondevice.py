@@ -156,7 +156,9 @@ def with_strict_csp(route) -> None:
 
 
 def test_on_device_analysis_runs_under_a_strict_content_security_policy(browsers, open_page, service):
-    page, recorder, candidate = run(browsers, open_page, service, "face", "ondevice", 1, route=("**/*", with_strict_csp))
+    page, recorder, candidate = run(
+        browsers, open_page, service, "face", "ondevice", 1, route=("**/*", with_strict_csp)
+    )
     wait_for(lambda: len(recorder.answers["verdicts"]) >= 2, 20, "verdicts under the strict policy", page=page)
     assert {v["face_status"] for v in recorder.answers["verdicts"]} == {"ok"}
     assert recorder.answers["frames"] == []

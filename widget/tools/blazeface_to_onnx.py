@@ -3,7 +3,8 @@
 Run once when the models change, in a throw-away virtual environment (these tools are not dependencies of the
 product), and commit the output with its provenance:
 
-    python3 -m venv /tmp/convert && /tmp/convert/bin/pip install tflite2onnx==0.4.1 onnxruntime 'opencv-python-headless<5'
+    python3 -m venv /tmp/convert
+    /tmp/convert/bin/pip install tflite2onnx==0.4.1 onnxruntime 'opencv-python-headless<5'
     /tmp/convert/bin/python widget/tools/blazeface_to_onnx.py
 
 The weights are unchanged (tflite2onnx rewrites the graph, float16 weights become float32); the script checks that
