@@ -18,9 +18,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-# Database in ./data (PROCTOR_DATA_DIR), demo exams "interview" and "exam", then the whole service, supervised:
-# gunicorn on 127.0.0.1:8000, the task worker and the periodic jobs; Ctrl-C stops them all.
-run: $(VENV)/.installed
+# ONNX Runtime Web for on-device analysis (widget/package.json), served by the service from widget/node_modules.
+widget/node_modules/.package-lock.json: widget/package.json widget/package-lock.json
+	npm ci --prefix widget --ignore-scripts --no-audit --no-fund
+
+# Database in ./data (PROCTOR_DATA_DIR), demo exams "interview", "exam" and "ondevice", then the whole service,
+# supervised: gunicorn on 127.0.0.1:8000, the task worker and the periodic jobs; Ctrl-C stops them all.
+run: $(VENV)/.installed widget/node_modules/.package-lock.json
 	$(BIN)/proctor migrate
 	$(BIN)/proctor demo
 	$(BIN)/proctor serve
@@ -31,7 +35,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # The linters, everything on SQLite, then the service and LTI tests again on PostgreSQL, then the widget's unit tests.
-test: lint test-prerequisites
+test: lint test-prerequisites widget/node_modules/.package-lock.json
 	$(BIN)/pytest -m "not postgres"
 	DATABASE_URL=$(PROCTOR_TEST_POSTGRES_URL) $(BIN)/pytest tests/service tests/lms_adapter
 	if [ -d widget/test ]; then node --test widget/test/; fi

@@ -196,9 +196,22 @@ def _fresh_pg_database() -> str:
 # -- the load ---------------------------------------------------------------------------------------------------------
 
 
+VERDICT = json.dumps({"width": 640, "height": 480, "quality": "ok", "sha256": "0" * 64, "faces": [
+    {"x": 220.5, "y": 130.2, "width": 180.1, "height": 181.7, "score": 0.93, "yaw_deg": 4.2, "turned": False}]})
+MODE = {"exam": "exam"}
+
+
+def observation(frames: list[bytes], i: int, seq: int) -> tuple[str, bytes, str]:
+    """A frame (raw JPEG) or, with ``--mode verdicts``, an on-device verdict (JSON) of sequence number ``seq``."""
+    if MODE["exam"] == "ondevice":
+        body = VERDICT.replace('"width": 640', f'"seq": {seq}, "width": 640', 1)
+        return "/verdicts", body.encode(), "application/json"
+    return f"/frames?seq={seq}", frames[i % len(frames)], "image/jpeg"
+
+
 async def open_sessions(port: int, count: int) -> list[tuple[str, dict[str, str]]]:
     async def one(i: int):
-        body = json.dumps({"name": f"Candidate {i}", "email": f"c{i}@example.org", "exam": "exam"}).encode()
+        body = json.dumps({"name": f"Candidate {i}", "email": f"c{i}@example.org", "exam": MODE["exam"]}).encode()
         status, answer = await request(port, "POST", "/api/v1/sessions", body, {"Content-Type": "application/json"})
         assert status == 201, answer
         data = json.loads(answer)
@@ -218,11 +231,11 @@ async def throughput(port: int, frames: list[bytes], seconds: float, concurrency
 
     async def loop(i: int) -> None:
         session_id, auth = sessions[i % len(sessions)]
-        headers = {**auth, "Content-Type": "image/jpeg"}
         while time.perf_counter() < deadline:
             seq[0] += 1
-            path = f"/api/v1/sessions/{session_id}/frames?seq={seq[0]}"
-            await timed(port, "POST", path, frames[seq[0] % len(frames)], headers, stats)
+            suffix, body, content_type = observation(frames, seq[0], seq[0])
+            headers = {**auth, "Content-Type": content_type}
+            await timed(port, "POST", f"/api/v1/sessions/{session_id}{suffix}", body, headers, stats)
 
     started = time.perf_counter()
     await asyncio.gather(*(loop(i) for i in range(concurrency)))
@@ -252,7 +265,7 @@ async def candidates(port: int, frames: list[bytes], count: int, seconds: float)
             tick += 1
             seq = str(tick)
             sends = [
-                ("/frames?seq=" + seq, frames[(i + tick) % len(frames)], "image/jpeg"),
+                observation(frames, i + tick, tick),
                 ("/audio", json.dumps({"is_silent": tick % 20 == 0, "level": 12.5, "seq": tick}).encode(), None),
             ]
             if rng.random() < 1 / 30:
@@ -293,7 +306,10 @@ def main() -> None:
     parser.add_argument("--phases", default="cpu,throughput,candidates", help="comma-separated phases to run")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the cpu phase")
     parser.add_argument("--cpu-seconds", type=float, default=5, help="seconds per variant and round, cpu phase")
+    parser.add_argument("--mode", choices=["frames", "verdicts"], default="frames",
+                        help="verdicts: the demo exam 'ondevice', where candidates send on-device verdicts")
     args = parser.parse_args()
+    MODE["exam"] = "ondevice" if args.mode == "verdicts" else "exam"
 
     frames = load_frames()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "

@@ -58,6 +58,9 @@ class ExamRulesForm(forms.Form):
     data_retention_days = forms.IntegerField(
         min_value=1, max_value=36500, required=False, help_text="Delete sessions this long after they end (blank: keep)"
     )
+    on_device = forms.BooleanField(
+        required=False, help_text="On-device analysis: faces are found in the browser, pictures only for spot-checks"
+    )
 
     def __init__(self, *args: Any, tool_origin: str | None = None, **kwargs: Any) -> None:
         """``tool_origin``: the origin learners see the tool at; with it, the exam site's framing rules are asked."""
@@ -138,6 +141,7 @@ class ExamRulesForm(forms.Form):
                 "evidence_retention_days": data["evidence_retention_days"],
                 "exam_url": data.get("exam_url"),
                 "data_retention_days": data.get("data_retention_days"),
+                "analysis": "device" if data["on_device"] else "server",
             }
         )
         return api.validated_config(config)

@@ -97,6 +97,12 @@ class ExamConfig(BaseModel):
     exam_url: str | None = Field(
         None, description="Address of a web exam shown framed under the widget (the exam-wrapper page)"
     )
+    data_retention_days: int | None = Field(
+        None, ge=1, le=36500, description="Delete ended sessions, their violations and candidates after this"
+    )
+    analysis: Literal["server", "device"] = Field(
+        "server", description="Where faces are found: 'server' (frames sent) or 'device' (verdicts sent, spot-checked)"
+    )
 
     @field_validator("exam_url")
     @classmethod
@@ -115,9 +121,6 @@ class ExamConfig(BaseModel):
         if isinstance(silence, dict) and silence.get("points") == 0 and silence.get("notice") is None:
             return {**data, "detectors": {**data["detectors"], "silence": {**silence, "notice": True}}}
         return data
-    data_retention_days: int | None = Field(
-        None, ge=1, le=36500, description="Delete ended sessions, their violations and candidates after this"
-    )
 
     @classmethod
     def from_preset(cls, name: str) -> ExamConfig:

@@ -171,3 +171,6 @@ class ObservationReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "stream", "seq"], name="proctor_receipt_once_per_seq")
         ]
+
+
+from proctor_core.service.spotcheck_models import VerdictCheck  # noqa: E402 (on-device analysis spot-checks)

@@ -182,6 +182,7 @@ class SessionDetail(BaseModel):
     ended_at: datetime | None
     expires_at: datetime
     counts: dict[str, int] = Field(description="Recorded violations and notices per code")
+    analysis: str = Field("server", description="Where faces are found: 'server' or 'device' (on-device analysis)")
     score: float | None
     risk_level: RiskLevel | None
     penalties: list[PenaltyOut] | None

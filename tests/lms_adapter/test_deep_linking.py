@@ -69,6 +69,7 @@ def test_round_trip(platform, registration, client):
             keep_evidence="on",
             evidence_retention_days="14",
             data_retention_days="90",
+            on_device="on",
         ),
     )
     message = answer_jwt(platform, response)
@@ -93,6 +94,7 @@ def test_round_trip(platform, registration, client):
     silence = config.detectors["silence"]
     assert (silence.notice, silence.points) == (True, None)  # the preset's notice, kept because the field was blank
     assert (config.keep_evidence, config.evidence_retention_days, config.data_retention_days) == (True, 14, 90)
+    assert config.analysis == "device"
 
     learner = platform.launch(client, sub="7", roles=LEARNER, custom=item["custom"])
     assert learner.status_code == 200

@@ -189,12 +189,13 @@ def test_cli_passes_commands_to_django(monkeypatch, args, commands):
     assert calls == commands
 
 
-def test_demo_creates_the_two_demo_exams_once(db, capsys):
+def test_demo_creates_the_demo_exams_once(db, capsys):
     call_command("demo")
     call_command("demo")
-    assert {(e.slug, e.standalone, e.exam_config().preset) for e in Exam.objects.all()} == {
-        ("interview", True, "interview"),
-        ("exam", True, "exam"),
+    assert {(e.slug, e.standalone, e.exam_config().preset, e.exam_config().analysis) for e in Exam.objects.all()} == {
+        ("interview", True, "interview", "server"),
+        ("exam", True, "exam", "server"),
+        ("ondevice", True, "interview", "device"),
     }
     assert "exam 'interview'" in capsys.readouterr().out
 

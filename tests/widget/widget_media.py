@@ -109,6 +109,7 @@ def build(folder: Path) -> dict[str, Path]:
         # 3 s in view, then 12 s away (the video loops: 15 s per round).
         "face_then_gone": write_y4m(folder / "face_then_gone.y4m", [face] * 3 + [room] * 12),
         "two_faces": write_y4m(folder / "two_faces.y4m", [pair] * 2),
+        "room": write_y4m(folder / "room.y4m", [room] * 2),
         "speech": write_wav(folder / "speech.wav", speech_like(4.0)),
         # Played once: 3 s of speech, then silence for as long as the device stays open.
         "speech_then_silence": write_wav(folder / "speech_then_silence.wav", speech_like(3.0, seed=2), silence(0.5)),

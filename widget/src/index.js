@@ -18,6 +18,7 @@ import { invalidLinkMessage } from "./lib/invalidLink.js";
 import { describeViolation } from "./lib/status.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
+import { preloadFinder, startOnDevice } from "./ondevice/mode.js";
 import { createTransport } from "./transport.js";
 import { consentPanel } from "./ui/consent.js";
 import { deviceCheckPanel } from "./ui/deviceCheck.js";
@@ -120,10 +121,7 @@ export function mountProctorWidget(element, options) {
     fetch: fetchFn,
     isOnline: () => navigator.onLine !== false,
     maxQueued: { frames: MAX_QUEUED_FRAMES },
-    onAnswer(stream, answer) {
-      if (stream === "frames") monitor?.setFace(answer?.face_status);
-      for (const violation of answer?.violations ?? []) announce(violation);
-    },
+    onAnswer: (stream, answer) => showAnswer(stream, answer),
     onConnection: (state) => monitor?.setConnection(state),
     onDropped: (item, error) => console.warn(`proctor widget: ${item.stream} #${item.seq} refused: ${error.message}`),
     onFatal(error) {
@@ -131,6 +129,11 @@ export function mountProctorWidget(element, options) {
       else refuse(error);
     },
   });
+
+  function showAnswer(stream, answer) {
+    if (stream === "frames" && answer?.face_status) monitor?.setFace(answer.face_status);
+    for (const violation of answer?.violations ?? []) announce(violation);
+  }
 
   /** @param {{id: string, code: string, notice?: boolean, detail?: {lasted_s?: number}}} violation */
   function announce(violation) {
@@ -252,6 +255,7 @@ export function mountProctorWidget(element, options) {
     phase = "check";
     startRecheck();
     check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => startMonitoring() });
+    if (session?.analysis === "device") preloadFinder().catch(() => {}); // a failure shows when monitoring starts
     showPanel(panelRoot, check.element);
     checkDevices();
   }
@@ -287,12 +291,22 @@ export function mountProctorWidget(element, options) {
     showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
+      const capture = (callback, encoding = frameEncoding) =>
+        captureFrames(streams.camera, callback, { intervalMs: frameIntervalMs, quality: jpegQuality, encoding });
+      const serverAnalysis = () => capture((image, at) => transport.postFrame(image, at));
       stops.push(
-        captureFrames(streams.camera, (image, at) => transport.postFrame(image, at), {
-          intervalMs: frameIntervalMs,
-          quality: jpegQuality,
-          encoding: frameEncoding,
-        }),
+        session?.analysis !== "device"
+          ? serverAnalysis()
+          : startOnDevice({
+              apiBase, sessionId, token, fetch: fetchFn, capture: (callback) => capture(callback, "binary"),
+              onAnswer: (answer) => showAnswer("frames", answer),
+              onFatal: (error) => (error.status === 409 ? end().catch(() => {}) : null),
+              fallback(reason) {
+                const text = `Your pictures are now analysed by the exam service: ${reason}.`;
+                toasts.show("analysis_fallback", { title: "On-device analysis off", text, tone: "warn" });
+                return serverAnalysis();
+              },
+            }),
       );
     } else {
       monitor.setDeviceProblem("The camera is not available: the reviewer is told.");
@@ -367,6 +381,7 @@ export function mountProctorWidget(element, options) {
       examTitle: examTitle || session?.exam_title,
       keepEvidence,
       retentionDays: evidenceRetentionDays,
+      analysis: session?.analysis,
       onAccept: acceptConsent,
     });
     showPanel(panelRoot, consent, { focus: false });

@@ -4,13 +4,14 @@
  * @module ui/consent
  */
 
+import { cameraConsentText } from "../ondevice/consentText.js";
 import { h } from "./dom.js";
 
 /**
- * @param {{examTitle?: string, keepEvidence?: boolean | null, retentionDays?: number | null, onAccept: () => void}} options
+ * @param {{examTitle?: string, keepEvidence?: boolean | null, retentionDays?: number | null, analysis?: "server" | "device", onAccept: () => void}} options
  * @returns {HTMLElement}
  */
-export function consentPanel({ examTitle, keepEvidence, retentionDays, onAccept }) {
+export function consentPanel({ examTitle, keepEvidence, retentionDays, analysis, onAccept }) {
   let evidence =
     "A picture is kept only as evidence of a rule being broken, and only if this exam is set to keep evidence.";
   if (keepEvidence === true) {
@@ -30,7 +31,7 @@ export function consentPanel({ examTitle, keepEvidence, retentionDays, onAccept 
         "li",
         null,
         h("strong", null, "Camera: "),
-        "once a second a picture is checked for your face (present, alone, facing the screen). Each picture is analysed and then discarded. ",
+        cameraConsentText(analysis),
         evidence,
       ),
       h(

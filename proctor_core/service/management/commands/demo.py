@@ -1,20 +1,26 @@
-"""``proctor demo``: create the demo exams "interview" and "exam" from the built-in presets."""
+"""``proctor demo``: create the demo exams "interview" and "exam" from the built-in presets, and "ondevice"."""
 
 from django.core.management.base import BaseCommand
 
-from proctor_core.config import ExamConfig
+from proctor_core.config import PRESETS, ExamConfig
 from proctor_core.service import api
 
 DEMO_EXAMS = {
     "interview": "Interview (demo): silence penalised",
     "exam": "Written exam (demo): silence is a notice",
+    "ondevice": "Interview with on-device analysis (demo): pictures stay in the browser",
 }
 
 
 class Command(BaseCommand):
-    help = "Create the stand-alone demo exams 'interview' and 'exam' from the presets (existing ones are kept)."
+    help = (
+        "Create the stand-alone demo exams 'interview' and 'exam' from the presets, and 'ondevice' (the interview "
+        "preset with on-device analysis); existing ones are kept."
+    )
 
     def handle(self, *args, **options) -> None:
         for slug, title in DEMO_EXAMS.items():
-            exam = api.get_or_create_exam(slug, title=title, config=ExamConfig.from_preset(slug), standalone=True)
+            config = ExamConfig.from_preset(slug if slug in PRESETS else "interview")
+            config = config.model_copy(update={"analysis": "device"}) if slug == "ondevice" else config
+            exam = api.get_or_create_exam(slug, title=title, config=config, standalone=True)
             self.stdout.write(f"exam {exam.slug!r}: {exam.title}")

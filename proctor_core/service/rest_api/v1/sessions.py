@@ -55,6 +55,7 @@ def session_detail(session: ProctoringSession) -> dict:
         ended_at=session.ended_at,
         expires_at=session.expires_at,
         counts=counts,
+        analysis=session.exam_config().analysis,
         score=report.score if report else None,
         risk_level=report.risk_level if report else None,
         penalties=report.to_json()["penalties"] if report else None,

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from proctor_core.service.rest_api.v1.observations import AudioView, EventsView, FramesView
 from proctor_core.service.rest_api.v1.plugins import PluginsView
+from proctor_core.service.rest_api.v1.verdicts import RevealView, VerdictsView
 from proctor_core.service.rest_api.v1.sessions import (
     EvidenceView,
     SessionCreateView,
@@ -23,6 +24,8 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/audio", AudioView.as_view(), name="audio"),
     path("sessions/<uuid:session_id>/events", EventsView.as_view(), name="events"),
     path("sessions/<uuid:session_id>/start", SessionStartView.as_view(), name="start"),
+    path("sessions/<uuid:session_id>/verdicts", VerdictsView.as_view(), name="verdicts"),
+    path("sessions/<uuid:session_id>/verdicts/<int:seq>/frame", RevealView.as_view(), name="verdict-frame"),
     path("sessions/<uuid:session_id>/end", SessionEndView.as_view(), name="end"),
     path("sessions/<uuid:session_id>/violations", ViolationListView.as_view(), name="violations"),
     path(

@@ -1,0 +1,185 @@
+"""On-device analysis benchmark: the widget's in-browser finder in real Chromium, beside the service's finder.
+
+Usage::
+
+    python bench/ondevice.py [FOLDER] [--seconds S] [--chromium /usr/bin/chromium]
+
+Serves widget/src and ONNX Runtime Web (``npm ci --prefix widget`` first) on a loopback port with the same paths
+the service uses, opens them in headless Chromium through Playwright, and measures:
+
+1. accuracy: the in-browser finder (short + full range, the larger count) and the service's finder on every image
+   of FOLDER (``labels.json``; default ``../shared/testdata/faces``), by class (none / one / several) and the
+   turned verdict of lone frontal/turned faces;
+2. cost: one detection a second on a 640 x 480 picture for ``--seconds``: per-detection time (median, p95) and
+   the renderer processes' CPU (% of one core, from /proc) and resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from proctor_core.imaging import decode_image
+from proctor_vision.finder import BlazeFaceFinder
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FOLDER = ROOT.parent / "shared" / "testdata" / "faces"  # as bench/detectors.py
+ROUTES = {
+    "/static/widget/": ROOT / "widget" / "src",
+    "/static/ort/": ROOT / "widget" / "node_modules" / "onnxruntime-web" / "dist",
+}
+
+
+class Handler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript", ".js": "text/javascript",
+                      ".wasm": "application/wasm", ".onnx": "application/octet-stream"}
+
+    def translate_path(self, path: str) -> str:
+        path = path.split("?", 1)[0]
+        for prefix, folder in {**ROUTES, "/faces/": self.server.faces}.items():
+            if path.startswith(prefix):
+                return str(folder / path[len(prefix):])
+        return str(ROOT / "bench" / "missing")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def renderer_usage(browser_pid: int) -> tuple[float, int]:
+    """CPU seconds and resident bytes of the renderer processes under ``browser_pid``."""
+    cpu, rss = 0.0, 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"--type=renderer" not in cmdline or not _descends(int(proc.name), browser_pid):
+            continue
+        cpu += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        rss += int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+    return cpu, rss
+
+
+def _descends(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return False
+    return False
+
+
+def browser_pid(marker: str) -> int:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline and b"--type=" not in cmdline:
+                return int(proc.name)
+    raise SystemExit("Chromium's browser process was not found")
+
+
+FIND = """async ([file]) => {
+  const image = new Image();
+  image.src = `/faces/${file}`;
+  await image.decode();
+  return window.finder.find(image, image.naturalWidth, image.naturalHeight);
+}"""
+
+
+def class_of(count: int) -> str:
+    return "none" if count == 0 else "one" if count == 1 else "several"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    images = json.loads((args.folder / "labels.json").read_text())["images"]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.faces = args.folder
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    profile = tempfile.mkdtemp(prefix="proctor-ondevice-bench-")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(profile, executable_path=args.chromium, headless=True)
+        page = context.new_page()
+        page.goto(f"{base}/static/widget/ondevice/models/PROVENANCE.md")
+        started = time.perf_counter()
+        page.evaluate("""async () => {
+          const { loadFinder } = await import('/static/widget/ondevice/finder.js');
+          window.finder = await loadFinder();
+        }""")
+        ready_s = time.perf_counter() - started
+        server_finder = BlazeFaceFinder()
+        rows = []
+        for image in images:
+            device = page.evaluate(FIND, [image["file"]])
+            server_analysis = server_finder.find(decode_image((args.folder / image["file"]).read_bytes()))
+            rows.append((image, device, server_analysis))
+        version = context.browser.version if context.browser else "chromium"
+        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {version}; "
+              f"runtime and models ready in {ready_s:.2f} s")
+        print("\n| finder | none | one | several | all | turned verdict of lone faces |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, count, turned in (
+            ("in-browser (short + full range, larger count)", lambda d, s: len(d["faces"]),
+             lambda d, s: d["faces"][0]["turned"] if len(d["faces"]) == 1 else None),
+            ("service (short range, full range if none)", lambda d, s: s.face_count,
+             lambda d, s: s.faces[0].turned if s.face_count == 1 else None),
+        ):
+            cells = []
+            for cls in ("none", "one", "several"):
+                group = [r for r in rows if class_of(r[0]["face_count"]) == cls]
+                cells.append(f"{sum(class_of(count(d, s)) == cls for im, d, s in group)}/{len(group)}")
+            right = sum(class_of(count(d, s)) == class_of(im["face_count"]) for im, d, s in rows)
+            oriented = [r for r in rows if r[0]["face_count"] == 1 and r[0].get("orientation")]
+            turned_ok = sum(turned(d, s) == (im["orientation"] == "turned") for im, d, s in oriented)
+            print(f"| {name} | {' | '.join(cells)} | {right}/{len(rows)} | {turned_ok}/{len(oriented)} |")
+        for im, d, s in rows:
+            if len(d["faces"]) != s.face_count:
+                print(f"  differs: {im['file']} (labelled {im['face_count']}): "
+                      f"browser {len(d['faces'])}, service {s.face_count}")
+
+        sample_image = max((im for im in images if im["face_count"] == 1 and "1280x720" not in im.get("tags", [])),
+                           key=lambda im: im["width"] * im["height"])
+        sample, size = sample_image["file"], f"{sample_image['width']}x{sample_image['height']}"
+        pid = browser_pid(profile)
+        cpu0, _ = renderer_usage(pid)
+        wall0, times, peak = time.perf_counter(), [], 0
+        while time.perf_counter() - wall0 < args.seconds:
+            tick = time.perf_counter()
+            times.append(page.evaluate(FIND, [sample])["ms"])
+            peak = max(peak, renderer_usage(pid)[1])
+            time.sleep(max(0.0, 1 - (time.perf_counter() - tick)))
+        cpu1, _ = renderer_usage(pid)
+        wall = time.perf_counter() - wall0
+        times.sort()
+        print(f"\n1 detection/s on {sample} ({size}) for {wall:.0f} s: median {statistics.median(times):.1f} ms, "
+              f"p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms per detection; renderer CPU "
+              f"{100 * (cpu1 - cpu0) / wall:.1f}% of one core; renderer memory (RSS) peak {peak / 2**20:.0f} MB")
+        context.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""On-device analysis: verdicts judged as frames, and the spot-checks that keep a modified widget honest.
+
+In an exam with ``analysis: device`` the widget finds faces itself and sends a verdict (faces, capture quality)
+with the SHA-256 of a small JPEG of the frame, which it keeps for a few minutes (commit, then reveal). The engine
+judges the verdict exactly as a frame the service analysed: the verdict becomes the same
+:class:`~proctor_core.types.FrameAnalysis`. The service asks for the picture of the session's first verdict, of
+every verdict that caused a violation, and of about one in :data:`SAMPLE_ONE_IN` others; it checks the hash,
+finds the faces itself and records a notice when the two disagree. A requested picture that never comes is a
+notice too, once :data:`REVEAL_WITHIN_S` have passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+
+from proctor_core.service.api import locked_session, session_info
+from proctor_core.service.apps import service_config
+from proctor_core.service.engines import now
+from proctor_core.service.evidence import encode_evidence
+from proctor_core.service.models import ProctoringSession, ViolationRecord, to_datetime
+from proctor_core.service.recording import analyse_frame, record, violation_json
+from proctor_core.service.spotcheck_models import VerdictCheck
+from proctor_core.types import FrameAnalysis, ObservationKind, Violation, ViolationRule
+
+SAMPLE_ONE_IN = 100
+"""Besides the first verdict and every verdict that caused a violation, one verdict in this many is checked."""
+
+REVEAL_WITHIN_S = 120.0
+"""A requested picture not received within this long is recorded as missing (the widget keeps them longer)."""
+
+YAW_TOLERANCE_DEG = 10.0
+"""A lone face's turned verdicts may differ when the two yaw estimates are this close (a face near the limit)."""
+
+MISMATCH = "device_verdict_mismatch"
+"""Notice code: the picture does not match the verdict (another picture, another face count, another pose)."""
+
+MISSING = "device_verdict_unrevealed"
+"""Notice code: the widget did not send a picture the service asked for."""
+
+_NOTICE_RULE = ViolationRule()
+
+
+def record_verdict(
+    session: ProctoringSession, analysis: FrameAnalysis, *, sha256: str, seq: int, captured_at: float | None,
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
+    """Judge a verdict as a frame and decide whether to ask for its picture; returns the JSON answer.
+
+    The answer has ``reveal: true`` when the widget must send the picture of this ``seq``. A retry gets the same
+    answer and creates nothing.
+    """
+    answer = {"face_status": analysis.face_status.value, "faces": analysis.face_count}
+    result = record(session, ObservationKind.FRAME, analysis, seq=seq, captured_at=captured_at, answer=answer)
+    checks = VerdictCheck.objects.filter(session=session)
+    caused = [v["id"] for v in result["violations"] if not v["notice"]]
+    if wants_picture(caused=bool(caused), first=not caused and not checks.exists(), rng=rng or random):
+        VerdictCheck.objects.get_or_create(
+            session=session, seq=seq,
+            defaults={"sha256": sha256, "verdict": verdict_json(analysis), "violation_ids": caused,
+                      "requested_at": to_datetime(now())},
+        )
+    deadline = to_datetime(now()) - timedelta(seconds=REVEAL_WITHIN_S)
+    waiting = list(checks.filter(status=VerdictCheck.REQUESTED))
+    for check in waiting:
+        if check.requested_at < deadline:
+            _conclude(session, check, VerdictCheck.MISSING, MISSING, {"seq": check.seq})
+    return {**result, "reveal": any(c.seq == seq and c.requested_at >= deadline for c in waiting)}
+
+
+def wants_picture(*, caused: bool, first: bool, rng: random.Random) -> bool:
+    """Whether to ask for a verdict's picture: always for a violation and the session's first verdict, else
+    one in :data:`SAMPLE_ONE_IN` at random."""
+    return caused or first or rng.randrange(SAMPLE_ONE_IN) == 0
+
+
+def reveal(session: ProctoringSession, check: VerdictCheck, image: bytes) -> dict[str, Any]:
+    """Check a requested picture against its commitment and its verdict; returns the outcome as JSON.
+
+    :raises InvalidImage: the picture matches its hash but cannot be decoded (the check stays open).
+    """
+    detail: dict[str, Any] = {"seq": check.seq, "device_faces": len(check.verdict["faces"])}
+    if not hmac.compare_digest(hashlib.sha256(image).hexdigest(), check.sha256):
+        return _conclude(session, check, VerdictCheck.HASH_MISMATCH, MISMATCH, {**detail, "reason": "hash"})
+    frame, analysis = analyse_frame(image)
+    check.server_faces = analysis.face_count
+    detail["server_faces"] = analysis.face_count
+    reason = disagreement(check.verdict, analysis)
+    if reason:
+        return _conclude(session, check, VerdictCheck.DISAGREED, MISMATCH, {**detail, "reason": reason})
+    if check.violation_ids and session.exam_config().keep_evidence:
+        expires = to_datetime(now()) + timedelta(days=session.exam_config().evidence_retention_days)
+        ViolationRecord.objects.filter(session=session, id__in=check.violation_ids, notice=False).update(
+            evidence_jpeg=encode_evidence(frame), evidence_expires_at=expires
+        )
+    return _conclude(session, check, VerdictCheck.AGREED, None, detail)
+
+
+def disagreement(verdict: dict[str, Any], analysis: FrameAnalysis) -> str | None:
+    """Why the widget's verdict and the service's analysis of the same picture disagree, or ``None``."""
+    device = verdict["faces"]
+    if len(device) != analysis.face_count:
+        return "face_count"
+    if len(device) == 1:
+        mine, theirs = device[0], analysis.faces[0]
+        if bool(mine.get("turned")) != bool(theirs.turned):
+            close = (
+                mine.get("yaw_deg") is not None and theirs.yaw_deg is not None
+                and abs(mine["yaw_deg"] - theirs.yaw_deg) <= YAW_TOLERANCE_DEG
+            )
+            if not close:
+                return "orientation"
+    return None
+
+
+def verdict_json(analysis: FrameAnalysis) -> dict[str, Any]:
+    """What the widget said, as stored with a check."""
+    faces = [
+        {"x": f.x, "y": f.y, "width": f.width, "height": f.height, "score": f.score, "yaw_deg": f.yaw_deg,
+         "turned": f.turned}
+        for f in analysis.faces
+    ]
+    return {"faces": faces, "quality": analysis.quality.value, "width": analysis.width, "height": analysis.height}
+
+
+def _conclude(
+    session: ProctoringSession, check: VerdictCheck, status: str, notice: str | None, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """Save the check's outcome and, on a disagreement, its notice (0 points; the reviewer sees it)."""
+    with transaction.atomic():
+        locked = locked_session(session.pk)
+        check.status = status
+        check.revealed_at = to_datetime(now()) if status != VerdictCheck.MISSING else None
+        check.save(update_fields=["status", "server_faces", "revealed_at"])
+        outcome: dict[str, Any] = {"seq": check.seq, "status": status, "violations": []}
+        if notice is None:
+            return outcome
+        violation = Violation(code=notice, at=now(), rule=_NOTICE_RULE, detail=detail, notice=True)
+        row = ViolationRecord.objects.create(
+            id=violation.id, session=locked, code=notice, occurred_at=to_datetime(violation.at), notice=True,
+            rule=_NOTICE_RULE.to_json(), detail=detail,
+        )
+        service_config().plugins.violation_recorded(violation, session_info(locked))
+        outcome["violations"] = [violation_json(row, has_evidence=False)]
+    return outcome
+
+
+__all__ = ["MISMATCH", "MISSING", "SAMPLE_ONE_IN", "disagreement", "record_verdict", "reveal", "wants_picture"]
