@@ -263,7 +263,6 @@ async def candidates(port: int, frames: list[bytes], count: int, seconds: float)
             elif delay < -1:
                 late[0] += 1
             tick += 1
-            seq = str(tick)
             sends = [
                 observation(frames, i + tick, tick),
                 ("/audio", json.dumps({"is_silent": tick % 20 == 0, "level": 12.5, "seq": tick}).encode(), None),

@@ -173,4 +173,3 @@ class ObservationReceipt(models.Model):
         ]
 
 
-from proctor_core.service.spotcheck_models import VerdictCheck  # noqa: E402 (on-device analysis spot-checks)

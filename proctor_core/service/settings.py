@@ -144,7 +144,8 @@ CACHES = {
 # -- static files: the admin's and the capture widget (widget/src served as /static/widget/) --------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [("widget", REPO_DIR / "widget" / "src")] if (REPO_DIR / "widget" / "src").is_dir() else []
-# On-device analysis: ONNX Runtime Web, installed by `npm ci --prefix widget` (widget/package.json), served as /static/ort/.
+# On-device analysis: ONNX Runtime Web, installed by `npm ci --prefix widget` (widget/package.json), served as
+# /static/ort/.
 ORT_DIR = REPO_DIR / "widget" / "node_modules" / "onnxruntime-web" / "dist"
 STATICFILES_DIRS += [("ort", ORT_DIR)] if ORT_DIR.is_dir() else []
 WHITENOISE_USE_FINDERS = True

@@ -59,7 +59,7 @@ def record_verdict(
     result = record(session, ObservationKind.FRAME, analysis, seq=seq, captured_at=captured_at, answer=answer)
     checks = VerdictCheck.objects.filter(session=session)
     caused = [v["id"] for v in result["violations"] if not v["notice"]]
-    if wants_picture(caused=bool(caused), first=not caused and not checks.exists(), rng=rng or random):
+    if wants_picture(caused=bool(caused), first=not caused and not checks.exists(), rng=rng or random.Random()):
         VerdictCheck.objects.get_or_create(
             session=session, seq=seq,
             defaults={"sha256": sha256, "verdict": verdict_json(analysis), "violation_ids": caused,

@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from proctor_core.service.rest_api.v1.observations import AudioView, EventsView, FramesView
 from proctor_core.service.rest_api.v1.plugins import PluginsView
-from proctor_core.service.rest_api.v1.verdicts import RevealView, VerdictsView
 from proctor_core.service.rest_api.v1.sessions import (
     EvidenceView,
     SessionCreateView,
@@ -14,6 +13,7 @@ from proctor_core.service.rest_api.v1.sessions import (
     SessionStartView,
     ViolationListView,
 )
+from proctor_core.service.rest_api.v1.verdicts import RevealView, VerdictsView
 
 app_name = "proctor_api"
 
