@@ -8,7 +8,8 @@ under ``/api/``). Bodies are checked where they are parsed (the API's request mo
 
 Every page the service renders loads its scripts, styles, images and API calls from the service itself (no inline
 script or style, no other host): ``default-src 'self'``; images may also be ``data:`` URLs (Swagger UI's icons,
-an empty favicon). ``frame-ancestors`` is ``'none'`` unless ``PROCTOR_FRAME_ANCESTORS`` lists origins (the LMS);
+an empty favicon), and scripts may compile WebAssembly (``'wasm-unsafe-eval'``: the on-device face finder's runtime;
+it allows no JavaScript ``eval``). ``frame-ancestors`` is ``'none'`` unless ``PROCTOR_FRAME_ANCESTORS`` lists origins (the LMS);
 then pages outside the admin may be framed by those origins only, and are exempt from Django's
 ``X-Frame-Options: DENY`` (which cannot name origins). The admin is never framed.
 
@@ -26,7 +27,10 @@ from django.urls import reverse
 
 from proctor_core.service.conf import proctor_settings
 
-BASE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+BASE_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'"
+)
 
 
 class RejectNulMiddleware:

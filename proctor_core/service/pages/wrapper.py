@@ -67,7 +67,7 @@ def wrapper_policy(exam_origin: str) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
             "style-src 'self'",
             "img-src 'self' data: blob:",
             "media-src 'self' blob:",
