@@ -9,8 +9,8 @@ under ``/api/``). Bodies are checked where they are parsed (the API's request mo
 Every page the service renders loads its scripts, styles, images and API calls from the service itself (no inline
 script or style, no other host): ``default-src 'self'``; images may also be ``data:`` URLs (Swagger UI's icons,
 an empty favicon), and scripts may compile WebAssembly (``'wasm-unsafe-eval'``: the on-device face finder's
-runtime; it allows no JavaScript ``eval``). ``frame-ancestors`` is ``'none'`` unless ``PROCTOR_FRAME_ANCESTORS`` lists origins (the LMS);
-then pages outside the admin may be framed by those origins only, and are exempt from Django's
+runtime; it allows no JavaScript ``eval``). ``frame-ancestors`` is ``'none'`` unless ``PROCTOR_FRAME_ANCESTORS``
+lists origins (the LMS); then pages outside the admin may be framed by those origins only, and are exempt from Django's
 ``X-Frame-Options: DENY`` (which cannot name origins). The admin is never framed.
 
 A response that already carries a ``Content-Security-Policy`` (a view that needs its own, e.g. a ``frame-src``)
