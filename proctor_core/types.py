@@ -40,6 +40,7 @@ class PageEventType(StrEnum):
     CAMERA_UNAVAILABLE = "camera_unavailable"
     MICROPHONE_UNAVAILABLE = "microphone_unavailable"
     PERMISSION_REVOKED = "permission_revoked"
+    SESSION_RESUMED = "session_resumed"
 
 
 class CaptureQuality(StrEnum):

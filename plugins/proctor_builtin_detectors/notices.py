@@ -56,3 +56,10 @@ class PermissionRevokedDetector(_PageNotice):
     """The candidate revoked camera or microphone permission during the session."""
 
     event = PageEventType.PERMISSION_REVOKED
+
+
+class SessionResumedDetector(_PageNotice):
+    """The monitoring page was opened again within the sitting (a reload, a reopened or crashed tab): the session
+    resumed where it was instead of a second one opening, and the reviewer sees that it happened."""
+
+    event = PageEventType.SESSION_RESUMED

@@ -49,6 +49,11 @@ class TestPermissionRevoked(DetectorContract):
     cases = [(page("permission_revoked"), True), (page("tab_visible"), None)]
 
 
+class TestSessionResumed(DetectorContract):
+    plugin, name = proctor_builtin_detectors, "session_resumed"
+    cases = [(page("session_resumed"), True), (page("tab_hidden"), None)]
+
+
 class TestMonitoringGap(DetectorContract):
     plugin, name = proctor_builtin_detectors, "monitoring_gap"
     cases = [(analysis(faces=[face()]), False)]

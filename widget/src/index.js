@@ -42,6 +42,8 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {string} [resultUrl] where "Continue" on the receipt leads (the candidate's result page)
  * @property {string} [returnUrl] where "Continue" leads instead, when the page was launched from an LMS that
  *   named a return URL (`launch_presentation.return_url`)
+ * @property {boolean} [reportResume=false] post the notice `session_resumed` when monitoring resumes on a page
+ *   opened again within the sitting (a reload, a reopened tab); off for LMS quiz pages, which resume on every page
  * @property {boolean} [lms=false] launched from an LMS: a refused token means a newer launch replaced this page
  * @property {boolean} [endable=true] show the end button; false when the session ends elsewhere (an LMS quiz
  *   attempt's submission ends it)
@@ -79,6 +81,7 @@ export function mountProctorWidget(element, options) {
     resultUrl,
     returnUrl,
     lms = false,
+    reportResume = false,
     endable = true,
     keepEvidence = null,
     evidenceRetentionDays = null,
@@ -275,6 +278,7 @@ export function mountProctorWidget(element, options) {
     }
     useDevices(results);
     startMonitoring({ resumed: true });
+    if (reportResume) transport.postEvent("session_resumed", Date.now());
   }
 
   /** @param {{resumed?: boolean}} [options] `resumed`: the server already knows monitoring started */
@@ -349,7 +353,7 @@ export function mountProctorWidget(element, options) {
       }
       try {
         const report = await transport.end();
-        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl }));
+        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl || session?.result_url }));
         onEnd(report);
         return report;
       } catch (error) {

@@ -40,6 +40,7 @@ const VIOLATIONS = {
   camera_unavailable: () => "The camera is not available.",
   microphone_unavailable: () => "The microphone is not available.",
   permission_revoked: () => "Camera or microphone permission was withdrawn.",
+  session_resumed: () => "The page was opened again: monitoring resumed the same session, and the reviewer is told.",
 };
 
 /**
