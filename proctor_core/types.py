@@ -41,6 +41,7 @@ class PageEventType(StrEnum):
     MICROPHONE_UNAVAILABLE = "microphone_unavailable"
     PERMISSION_REVOKED = "permission_revoked"
     SESSION_RESUMED = "session_resumed"
+    OBSERVATIONS_LOST = "observations_lost"
 
 
 class CaptureQuality(StrEnum):

@@ -18,6 +18,7 @@ from proctor_builtin_detectors.notices import (
     MonitoringGapConfig,
     MonitoringGapDetector,
     PermissionRevokedDetector,
+    ObservationsLostDetector,
     SessionResumedDetector,
 )
 from proctor_builtin_detectors.page import TabSwitchDetector
@@ -59,6 +60,7 @@ def proctor_detectors() -> Iterator[DetectorSpec]:
         ("microphone_unavailable", MicrophoneUnavailableDetector),
         ("permission_revoked", PermissionRevokedDetector),
         ("session_resumed", SessionResumedDetector),
+        ("observations_lost", ObservationsLostDetector),
     ):
         yield DetectorSpec(
             name=name, consumes=PAGE, factory=factory, default_rule=ViolationRule(cooldown_s=5), notice=True

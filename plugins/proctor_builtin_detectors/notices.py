@@ -63,3 +63,10 @@ class SessionResumedDetector(_PageNotice):
     resumed where it was instead of a second one opening, and the reviewer sees that it happened."""
 
     event = PageEventType.SESSION_RESUMED
+
+
+class ObservationsLostDetector(_PageNotice):
+    """The widget gave up on observations it could not deliver (refused by the server again and again, or pushed out
+    of its bounded backlog): what was lost is a gap the reviewer is told about, never a silent one."""
+
+    event = PageEventType.OBSERVATIONS_LOST

@@ -54,6 +54,11 @@ class TestSessionResumed(DetectorContract):
     cases = [(page("session_resumed"), True), (page("tab_hidden"), None)]
 
 
+class TestObservationsLost(DetectorContract):
+    plugin, name = proctor_builtin_detectors, "observations_lost"
+    cases = [(page("observations_lost"), True), (page("session_resumed"), None)]
+
+
 class TestMonitoringGap(DetectorContract):
     plugin, name = proctor_builtin_detectors, "monitoring_gap"
     cases = [(analysis(faces=[face()]), False)]

@@ -65,6 +65,9 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
 /** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
 const MAX_QUEUED_FRAMES = 120;
 
+/** Losses within this time make one `observations_lost` notice. */
+const LOST_REPORT_DELAY_MS = 1000;
+
 /**
  * Mount the widget into `element`.
  *
@@ -128,12 +131,28 @@ export function mountProctorWidget(element, options) {
       for (const violation of answer?.violations ?? []) announce(violation);
     },
     onConnection: (state) => monitor?.setConnection(state),
-    onDropped: (item, error) => console.warn(`proctor widget: ${item.stream} #${item.seq} refused: ${error.message}`),
+    onDropped(item, error) {
+      console.warn(`proctor widget: ${item.stream} #${item.seq} given up: ${error.message}`);
+      if (item.body?.type !== "observations_lost") reportLost();
+    },
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
       else refuse(error);
     },
   });
+
+  // Observations given up (refused again and again, or pushed out of the bounded backlog) are reported as the
+  // notice `observations_lost`, one per burst, so the reviewer sees the gap; nothing is dropped in silence.
+  let lostTimer = null;
+  function reportLost() {
+    lostTimer ??= setTimeout(sendLost, LOST_REPORT_DELAY_MS);
+  }
+  function sendLost() {
+    if (lostTimer === null) return;
+    clearTimeout(lostTimer);
+    lostTimer = null;
+    transport.postEvent("observations_lost", Date.now());
+  }
 
   /** @param {{id: string, code: string, notice?: boolean, detail?: {lasted_s?: number}}} violation */
   function announce(violation) {
@@ -347,6 +366,7 @@ export function mountProctorWidget(element, options) {
       stopStreams([streams.camera, streams.microphone]);
       if (wasMonitoring && monitor) {
         monitor.preview.srcObject = null;
+        sendLost();
         if (transport.queued) monitor.setEnding(`Sending ${transport.queued} waiting observations…`);
         await transport.drain();
         monitor.setEnding("Ending…");
@@ -398,6 +418,7 @@ export function mountProctorWidget(element, options) {
     end,
     /** Remove the widget and stop everything without ending the session. */
     destroy() {
+      clearTimeout(lostTimer);
       stopCapture();
       stopRecheck();
       transport.stop();

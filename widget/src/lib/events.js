@@ -13,6 +13,7 @@ export const NOTICES = Object.freeze([
   "microphone_unavailable",
   "permission_revoked",
   "session_resumed",
+  "observations_lost",
 ]);
 
 /**

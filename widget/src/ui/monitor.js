@@ -79,7 +79,7 @@ export function monitorPanel({ examTitle, onEnd, endable = true }) {
             : { text: "Microphone: quiet", icon: "–", tone: "neutral" },
         );
     },
-    /** @param {{online: boolean, queued: number}} state */
+    /** @param {{online: boolean, queued: number, reason?: "offline" | "unreachable" | "server_error"}} state */
     setConnection(state) {
       connection.dataset.online = String(state.online);
       line(connection, describeConnection(state));
