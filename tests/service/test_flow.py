@@ -246,3 +246,25 @@ def test_crashing_detector_is_logged_not_stored_and_others_still_count(opened, m
     assert list(ViolationRecord.objects.values_list("code", flat=True)) == ["tab_switch"]
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"detector crashy_page failed in session {opened.id}: ValueError: page model missing"]
+
+
+def test_unknown_pages_answer_a_styled_404_and_errors_a_styled_500(db):
+    from django.template.loader import render_to_string
+
+    page = Client().get("/no-such-page/")
+    html = page.content.decode()
+    assert page.status_code == 404
+    assert html.count("<h1>") == 1 and "Page not found" in html and "proctor/page.css" in html
+    assert "proctor/favicon.svg" in html
+    assert Client().get("/api/v1/no-such-thing").json()["error"]["code"] == "not_found", "the API stays JSON"
+    crashed = render_to_string("500.html")  # rendered without a request, as Django's server_error does
+    assert crashed.count("<h1>") == 1 and "Something went wrong" in crashed and "Traceback" not in crashed
+
+
+def test_every_stand_alone_view_has_one_h1_and_the_favicon(exams):
+    client = Client()
+    start = client.get("/").content.decode()
+    monitor = client.post("/", {"name": "Ada", "email": "ada@example.org", "exam": "exam"}, follow=True)
+    for html in (start, monitor.content.decode()):
+        assert html.count("<h1") == 1, html[:300]
+        assert "proctor/favicon.svg" in html
