@@ -114,6 +114,7 @@ export function mountProctorWidget(element, options) {
   let stops = [];
   const reported = new Set();
   const toasted = new Set(); // violation ids already shown: a replayed answer shows nothing new
+  const recordedSoFar = []; // what was announced, also before the monitoring view existed
   let monitor = null;
   let check = null;
   let session = null;
@@ -158,6 +159,7 @@ export function mountProctorWidget(element, options) {
   function announce(violation) {
     if (toasted.has(violation.id)) return;
     toasted.add(violation.id);
+    recordedSoFar.push(violation);
     monitor?.addRecorded(violation);
     toasts.show(violation.code, describeViolation(violation));
   }
@@ -307,6 +309,7 @@ export function mountProctorWidget(element, options) {
     if (!resumed) transport.start().catch(() => {});
     check = null;
     monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
+    recordedSoFar.forEach((violation) => monitor.addRecorded(violation)); // never "Nothing recorded" under a toast
     showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
@@ -318,7 +321,7 @@ export function mountProctorWidget(element, options) {
         }),
       );
     } else {
-      monitor.setDeviceProblem("The camera is not available: the reviewer is told.");
+      monitor.setDeviceProblem("The camera is not available: the reviewer is told.", "camera");
     }
     monitor.setMicrophone(streams.microphone ? "quiet" : "off");
     for (const device of /** @type {const} */ (["camera", "microphone"])) {
@@ -326,7 +329,7 @@ export function mountProctorWidget(element, options) {
       stops.push(
         watchDevice(device, streams[device], (failure) => {
           notify(failure, device);
-          monitor?.setDeviceProblem(failure.message);
+          monitor?.setDeviceProblem(failure.message, device);
           if (device === "microphone") monitor?.setMicrophone("off");
         }),
       );

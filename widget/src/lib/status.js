@@ -16,6 +16,9 @@ const FACE_STATUS = {
   multiple_faces: { text: "More than one person in view", icon: "!", tone: "alert" },
   turned_away: { text: "Please look at the screen", icon: "!", tone: "warn" },
   unclear: { text: "Camera image unclear: too dark or blurred", icon: "?", tone: "warn" },
+  // The widget's own states: no server answer can be shown, so none is claimed.
+  camera_off: { text: "Camera off: no picture is checked", icon: "✕", tone: "alert" },
+  waiting: { text: "Face not checked while observations wait to be sent", icon: "…", tone: "neutral" },
 };
 
 /**
