@@ -22,6 +22,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 widget/node_modules/.package-lock.json: widget/package.json widget/package-lock.json
 	npm ci --prefix widget --ignore-scripts --no-audit --no-fund
 
+# axe-core for the browser suite's accessibility checks (tests/widget/axe/package.json).
+tests/widget/axe/node_modules/.package-lock.json: tests/widget/axe/package.json tests/widget/axe/package-lock.json
+	npm ci --prefix tests/widget/axe --ignore-scripts --no-audit --no-fund
+
 # Database in ./data (PROCTOR_DATA_DIR), demo exams "interview", "exam" and "ondevice", then the whole service,
 # supervised: gunicorn on 127.0.0.1:8000, the task worker and the periodic jobs; Ctrl-C stops them all.
 run: $(VENV)/.installed widget/node_modules/.package-lock.json
@@ -35,7 +39,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # The linters, everything on SQLite, then the service and LTI tests again on PostgreSQL, then the widget's unit tests.
-test: lint test-prerequisites widget/node_modules/.package-lock.json
+test: lint test-prerequisites widget/node_modules/.package-lock.json tests/widget/axe/node_modules/.package-lock.json
 	$(BIN)/pytest -m "not postgres"
 	DATABASE_URL=$(PROCTOR_TEST_POSTGRES_URL) $(BIN)/pytest tests/service tests/lms_adapter
 	if [ -d widget/test ]; then node --test widget/test/; fi

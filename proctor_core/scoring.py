@@ -99,6 +99,8 @@ _NOTICE_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "camera_unavailable": lambda d: "Camera unavailable",
     "microphone_unavailable": lambda d: "Microphone unavailable",
     "permission_revoked": lambda d: "Camera or microphone permission withdrawn",
+    "session_resumed": lambda d: "Monitoring page reopened; the session resumed",
+    "observations_lost": lambda d: "Some observations could not be delivered and were lost",
     "face_missing": lambda d: f"Face out of view{_lasted(d)}",
     "face_orientation": lambda d: f"Looked away from the screen{_lasted(d)}",
     "multiple_faces": lambda d: "More than one face in view",

@@ -40,6 +40,8 @@ class PageEventType(StrEnum):
     CAMERA_UNAVAILABLE = "camera_unavailable"
     MICROPHONE_UNAVAILABLE = "microphone_unavailable"
     PERMISSION_REVOKED = "permission_revoked"
+    SESSION_RESUMED = "session_resumed"
+    OBSERVATIONS_LOST = "observations_lost"
 
 
 class CaptureQuality(StrEnum):

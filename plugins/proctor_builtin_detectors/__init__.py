@@ -18,6 +18,8 @@ from proctor_builtin_detectors.notices import (
     MonitoringGapConfig,
     MonitoringGapDetector,
     PermissionRevokedDetector,
+    ObservationsLostDetector,
+    SessionResumedDetector,
 )
 from proctor_builtin_detectors.page import TabSwitchDetector
 from proctor_builtin_detectors.silence import SilenceDetector
@@ -57,6 +59,8 @@ def proctor_detectors() -> Iterator[DetectorSpec]:
         ("camera_unavailable", CameraUnavailableDetector),
         ("microphone_unavailable", MicrophoneUnavailableDetector),
         ("permission_revoked", PermissionRevokedDetector),
+        ("session_resumed", SessionResumedDetector),
+        ("observations_lost", ObservationsLostDetector),
     ):
         yield DetectorSpec(
             name=name, consumes=PAGE, factory=factory, default_rule=ViolationRule(cooldown_s=5), notice=True

@@ -57,3 +57,17 @@ class PermissionRevokedDetector(_PageNotice):
     """The candidate revoked camera or microphone permission during the session."""
 
     event = PageEventType.PERMISSION_REVOKED
+
+
+class SessionResumedDetector(_PageNotice):
+    """The monitoring page was opened again within the sitting (a reload, a reopened or crashed tab): the session
+    resumed where it was instead of a second one opening, and the reviewer sees that it happened."""
+
+    event = PageEventType.SESSION_RESUMED
+
+
+class ObservationsLostDetector(_PageNotice):
+    """The widget gave up on observations it could not deliver (refused by the server again and again, or pushed out
+    of its bounded backlog): what was lost is a gap the reviewer is told about, never a silent one."""
+
+    event = PageEventType.OBSERVATIONS_LOST

@@ -190,6 +190,7 @@ class SessionDetail(BaseModel):
     needs_review: bool | None = None
     review_reasons: list[str] | None = None
     notices: list[str] | None = None
+    result_url: str = Field(description="The candidate's result page (its key reads this session's result only)")
 
 
 class ViolationList(BaseModel):

@@ -174,7 +174,7 @@ def standalone_exam(db):
 
 
 def start(exam: Exam, **extra):
-    return Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": exam.slug}, **extra)
+    return Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": exam.slug}, follow=True, **extra)
 
 
 def test_a_standalone_exam_with_an_address_opens_the_wrapper_too(standalone_exam):

@@ -49,6 +49,16 @@ class TestPermissionRevoked(DetectorContract):
     cases = [(page("permission_revoked"), True), (page("tab_visible"), None)]
 
 
+class TestSessionResumed(DetectorContract):
+    plugin, name = proctor_builtin_detectors, "session_resumed"
+    cases = [(page("session_resumed"), True), (page("tab_hidden"), None)]
+
+
+class TestObservationsLost(DetectorContract):
+    plugin, name = proctor_builtin_detectors, "observations_lost"
+    cases = [(page("observations_lost"), True), (page("session_resumed"), None)]
+
+
 class TestMonitoringGap(DetectorContract):
     plugin, name = proctor_builtin_detectors, "monitoring_gap"
     cases = [(analysis(faces=[face()]), False)]

@@ -106,17 +106,36 @@ def test_start_page_lists_the_standalone_exams(exams):
 def test_start_page_refuses_a_bad_email_and_opens_nothing(exams):
     page = Client().post("/", {"name": "Ada", "email": "not-an-address", "exam": "interview"})
     assert page.status_code == 400
-    assert "not a valid email address" in page.content.decode()
+    assert "Enter a valid email address." in page.content.decode()
     assert ProctoringSession.objects.count() == 0
 
 
-def test_start_page_opens_a_session_and_renders_the_monitor(exams):
-    page = Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": "exam"})
-    assert page.status_code == 200
+def test_start_page_redirects_to_the_monitoring_page_with_the_token_in_the_fragment(exams):
+    """Post/Redirect/Get: a reload of the monitoring page re-posts nothing, so it opens no second session."""
+    client = Client()
+    answer = client.post("/", {"name": "Ada", "email": "ada@example.org", "exam": "exam"})
+    assert answer.status_code == 303
     session = ProctoringSession.objects.get()
     assert (session.exam.slug, session.candidate.email) == ("exam", "ada@example.org")
-    assert page["Cache-Control"] == "no-store"
-    assert not page.cookies.get("proctor_token") and "token" not in "".join(str(c) for c in page.cookies.values())
+    path, _, fragment = answer["Location"].partition("#")
+    assert path == f"/s/{session.pk}/monitor"
+    token = fragment.removeprefix("token=")
+    assert api.session_by_token(token) == session
+    assert not answer.cookies.get("proctor_token") and "token" not in "".join(str(c) for c in answer.cookies.values())
+
+    for _ in range(2):  # the reload
+        page = client.get(path)
+        assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+        html = page.content.decode()
+        assert token not in html and 'data-token=""' in html, "the token stays in the fragment and the tab"
+        assert "key=" not in html, "the page gives no result key to whoever knows the session id"
+    assert ProctoringSession.objects.count() == 1
+
+
+def test_monitoring_page_of_an_unknown_session_is_404(exams):
+    assert Client().get("/s/00000000-0000-0000-0000-000000000000/monitor").status_code == 404
+    assert Client().get("/s/not-a-uuid/monitor").status_code == 404
+    assert Client().post("/s/00000000-0000-0000-0000-000000000000/monitor").status_code in {404, 405}
 
 
 def test_monitor_context_carries_token_api_base_and_result_url(exams):
@@ -130,7 +149,7 @@ def test_monitor_context_carries_token_api_base_and_result_url(exams):
 
 def test_monitor_page_tells_the_candidate_what_evidence_is_kept(exams):
     """The consent screen is told the exam's evidence rule, so it can state it exactly."""
-    page = Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": "evidence"})
+    page = Client().post("/", {"name": "Ada", "email": "ada@example.org", "exam": "evidence"}, follow=True)
     html = page.content.decode()
     assert 'data-keep-evidence="true"' in html and 'data-evidence-retention-days="7"' in html
 
@@ -225,3 +244,25 @@ def test_crashing_detector_is_logged_not_stored_and_others_still_count(opened, m
     assert list(ViolationRecord.objects.values_list("code", flat=True)) == ["tab_switch"]
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"detector crashy_page failed in session {opened.id}: ValueError: page model missing"]
+
+
+def test_unknown_pages_answer_a_styled_404_and_errors_a_styled_500(db):
+    from django.template.loader import render_to_string
+
+    page = Client().get("/no-such-page/")
+    html = page.content.decode()
+    assert page.status_code == 404
+    assert html.count("<h1>") == 1 and "Page not found" in html and "proctor/page.css" in html
+    assert "proctor/favicon.svg" in html
+    assert Client().get("/api/v1/no-such-thing").json()["error"]["code"] == "not_found", "the API stays JSON"
+    crashed = render_to_string("500.html")  # rendered without a request, as Django's server_error does
+    assert crashed.count("<h1>") == 1 and "Something went wrong" in crashed and "Traceback" not in crashed
+
+
+def test_every_stand_alone_view_has_one_h1_and_the_favicon(exams):
+    client = Client()
+    start = client.get("/").content.decode()
+    monitor = client.post("/", {"name": "Ada", "email": "ada@example.org", "exam": "exam"}, follow=True)
+    for html in (start, monitor.content.decode()):
+        assert html.count("<h1") == 1, html[:300]
+        assert "proctor/favicon.svg" in html

@@ -70,7 +70,7 @@ def test_behind_a_proxy_the_proxys_address_for_the_client_counts(exams, settings
 def test_a_refused_start_form_opens_nothing(exams, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"session_create": "1/hour"}}
     browser = Client(REMOTE_ADDR="203.0.113.7")
-    assert browser.post("/", BODY).status_code == 200
+    assert browser.post("/", BODY).status_code == 303
 
     refused = browser.post("/", BODY)
 

@@ -41,8 +41,8 @@ def need(pytestconfig) -> Callable[[bool, str], None]:
 @pytest.fixture(scope="session")
 def embedder() -> Iterator[Embedder]:
     """The "LMS": a page on 127.0.0.1 at another port that frames the tool: another origin, so the frame needs
-    ``allow="camera; microphone"``. It is the same site because the way into the monitoring page is the start
-    form, whose CSRF cookie a cross-site frame would not get; the widget itself sends no cookie either way."""
+    ``allow="camera; microphone"``. Framing ``service.base_url`` keeps the same site; test_widget_embedding.py
+    frames the service as ``localhost``, another site, where the browser sends the tool no cookie at all."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), FrameHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -197,7 +197,7 @@ def test_receipt_fits_a_375px_frame_and_continues_to_the_return_url(
     assert receipt.get_by_role("link", name="Continue").get_attribute("href") == back
     page.screenshot(path=screenshots / "receipt-375.png", full_page=True)
 
-    result_path = html.split('data-result-url="')[1].split('"')[0].replace("&amp;", "&")
+    result_path = service.session(session_id, token)["result_url"]
     result = open_page(chromium, "about:blank")
     result.set_viewport_size({"width": 375, "height": 740})
     result.goto(service.base_url + result_path)

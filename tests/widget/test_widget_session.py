@@ -51,6 +51,7 @@ def test_offline_period_loses_nothing(browsers, open_page, service):
         lambda: connection.get_attribute("data-online") == "false", 10, "the widget to say it is offline", page=page
     )
     assert "Offline" in connection.inner_text()
+    assert "Face visible" not in page.locator("[data-pw=face]").inner_text(), "no stale face status while offline"
     switch_tab_away_and_back(candidate, chromium, away_s=1.5)
     page.wait_for_timeout(11000)  # 14 s in all: without the queue, the service would see a monitoring gap
     waiting = int(connection.inner_text().split("Offline: ")[1].split()[0])
@@ -184,6 +185,14 @@ def test_iframe_without_permission_reports_both_devices(browsers, open_page, ser
     assert notices() == ["camera_unavailable", "microphone_unavailable"], "each reported once"
     start.click()
     assert "camera is not available" in frame.locator("[data-pw=device]").inner_text()
+    face = frame.locator("[data-pw=face]").inner_text()
+    assert "Camera off" in face and "Checking" not in face, "no status line contradicts another"
+    assert not frame.get_by_text("Nothing recorded so far.").is_visible(), "the notices already shown are listed"
+    recorded = frame.locator("[data-pw=recorded] li").all_inner_texts()
+    assert sorted(text.split(":")[0] for text in recorded) == [
+        "Camera unavailable (notice)",
+        "Microphone unavailable (notice)",
+    ], recorded
     assert "not available" in frame.locator("[data-pw=microphone]").inner_text()
 
     frame.get_by_role("button", name="End monitoring").click()  # unwatched: never "100, green, nothing recorded"

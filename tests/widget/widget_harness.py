@@ -85,10 +85,15 @@ class Service:
         return body
 
     def monitor_page(self, *, name: str = "Quinn Quiz", exam: str = "exam") -> tuple[str, str, str]:
-        """The start form posted as a browser does: the monitoring page's HTML (the real template), with the new
-        session's id and token."""
+        """The start form posted as a browser without JavaScript does, then the monitoring page it redirects to
+        (the real template) with the token filled in as an LMS launch renders it; the new session's id and token."""
         jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
         with opener.open(f"{self.base_url}/", timeout=10) as response:
             form = response.read().decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
@@ -96,11 +101,17 @@ class Service:
             {"csrfmiddlewaretoken": csrf, "name": name, "email": "quinn@example.org", "exam": exam}
         ).encode()
         request = urllib.request.Request(f"{self.base_url}/", data=body, headers={"Referer": f"{self.base_url}/"})
-        with opener.open(request, timeout=10) as response:
+        try:
+            opener.open(request, timeout=10)
+            raise AssertionError("the start form did not redirect")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 303, answer.code
+            path, _, fragment = answer.headers["Location"].partition("#")
+        token = urllib.parse.unquote(fragment.removeprefix("token="))
+        with opener.open(f"{self.base_url}{path}", timeout=10) as response:
             page = response.read().decode()
         session_id = re.search(r'data-session-id="([^"]+)"', page).group(1)
-        token = re.search(r'data-token="([^"]+)"', page).group(1)
-        return page, session_id, token
+        return page.replace('data-token=""', f'data-token="{token}"'), session_id, token
 
     def violations(self, session_id: str, token: str) -> list[dict]:
         status, body = self.call("GET", f"/api/v1/sessions/{session_id}/violations", token=token)

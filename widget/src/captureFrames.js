@@ -14,7 +14,9 @@
  */
 
 /**
- * Call `callback(image, capturedAtMs)` with one JPEG frame of `stream` every `intervalMs`.
+ * Call `callback(image, capturedAtMs)` with one JPEG frame of `stream` every `intervalMs`, always in capture order:
+ * JPEG encoding is asynchronous and a later frame may finish first, so each frame waits for the one before it (the
+ * sequence number the transport gives it then follows capture order).
  *
  * @param {MediaStream} stream a stream with a video track
  * @param {(image: Blob | string, capturedAtMs: number) => void} callback
@@ -36,6 +38,8 @@ export function captureFrames(
   video.play().catch(() => {});
   const canvas = doc.createElement("canvas");
   const context = canvas.getContext("2d");
+  let stopped = false;
+  let delivered = Promise.resolve();
 
   function grab() {
     if (video.readyState < video.HAVE_CURRENT_DATA || !video.videoWidth) return;
@@ -46,12 +50,18 @@ export function captureFrames(
     if (encoding === "dataurl") {
       callback(canvas.toDataURL("image/jpeg", quality), capturedAtMs);
     } else {
-      canvas.toBlob((blob) => blob && callback(blob, capturedAtMs), "image/jpeg", quality);
+      const encoded = new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
+      delivered = delivered
+        .then(() => encoded)
+        .then((blob) => {
+          if (blob && !stopped) callback(blob, capturedAtMs);
+        });
     }
   }
 
   const timer = setInterval(grab, intervalMs);
   return () => {
+    stopped = true;
     clearInterval(timer);
     video.pause();
     video.srcObject = null;

@@ -43,6 +43,8 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {string} [resultUrl] where "Continue" on the receipt leads (the candidate's result page)
  * @property {string} [returnUrl] where "Continue" leads instead, when the page was launched from an LMS that
  *   named a return URL (`launch_presentation.return_url`)
+ * @property {boolean} [reportResume=false] post the notice `session_resumed` when monitoring resumes on a page
+ *   opened again within the sitting (a reload, a reopened tab); off for LMS quiz pages, which resume on every page
  * @property {boolean} [lms=false] launched from an LMS: a refused token means a newer launch replaced this page
  * @property {boolean} [endable=true] show the end button; false when the session ends elsewhere (an LMS quiz
  *   attempt's submission ends it)
@@ -64,6 +66,9 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
 /** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
 const MAX_QUEUED_FRAMES = 120;
 
+/** Losses within this time make one `observations_lost` notice. */
+const LOST_REPORT_DELAY_MS = 1000;
+
 /**
  * Mount the widget into `element`.
  *
@@ -80,6 +85,7 @@ export function mountProctorWidget(element, options) {
     resultUrl,
     returnUrl,
     lms = false,
+    reportResume = false,
     endable = true,
     keepEvidence = null,
     evidenceRetentionDays = null,
@@ -109,6 +115,7 @@ export function mountProctorWidget(element, options) {
   let stops = [];
   const reported = new Set();
   const toasted = new Set(); // violation ids already shown: a replayed answer shows nothing new
+  const recordedSoFar = []; // what was announced, also before the monitoring view existed
   let monitor = null;
   let check = null;
   let session = null;
@@ -123,7 +130,10 @@ export function mountProctorWidget(element, options) {
     maxQueued: { frames: MAX_QUEUED_FRAMES },
     onAnswer: (stream, answer) => showAnswer(stream, answer),
     onConnection: (state) => monitor?.setConnection(state),
-    onDropped: (item, error) => console.warn(`proctor widget: ${item.stream} #${item.seq} refused: ${error.message}`),
+    onDropped(item, error) {
+      console.warn(`proctor widget: ${item.stream} #${item.seq} given up: ${error.message}`);
+      if (item.body?.type !== "observations_lost") reportLost();
+    },
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
       else refuse(error);
@@ -135,10 +145,24 @@ export function mountProctorWidget(element, options) {
     for (const violation of answer?.violations ?? []) announce(violation);
   }
 
+  // Observations given up (refused again and again, or pushed out of the bounded backlog) are reported as the
+  // notice `observations_lost`, one per burst, so the reviewer sees the gap; nothing is dropped in silence.
+  let lostTimer = null;
+  function reportLost() {
+    lostTimer ??= setTimeout(sendLost, LOST_REPORT_DELAY_MS);
+  }
+  function sendLost() {
+    if (lostTimer === null) return;
+    clearTimeout(lostTimer);
+    lostTimer = null;
+    transport.postEvent("observations_lost", Date.now());
+  }
+
   /** @param {{id: string, code: string, notice?: boolean, detail?: {lasted_s?: number}}} violation */
   function announce(violation) {
     if (toasted.has(violation.id)) return;
     toasted.add(violation.id);
+    recordedSoFar.push(violation);
     monitor?.addRecorded(violation);
     toasts.show(violation.code, describeViolation(violation));
   }
@@ -279,6 +303,7 @@ export function mountProctorWidget(element, options) {
     }
     useDevices(results);
     startMonitoring({ resumed: true });
+    if (reportResume) transport.postEvent("session_resumed", Date.now());
   }
 
   /** @param {{resumed?: boolean}} [options] `resumed`: the server already knows monitoring started */
@@ -288,6 +313,7 @@ export function mountProctorWidget(element, options) {
     if (!resumed) transport.start().catch(() => {});
     check = null;
     monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
+    recordedSoFar.forEach((violation) => monitor.addRecorded(violation)); // never "Nothing recorded" under a toast
     showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
@@ -309,7 +335,7 @@ export function mountProctorWidget(element, options) {
             }),
       );
     } else {
-      monitor.setDeviceProblem("The camera is not available: the reviewer is told.");
+      monitor.setDeviceProblem("The camera is not available: the reviewer is told.", "camera");
     }
     monitor.setMicrophone(streams.microphone ? "quiet" : "off");
     for (const device of /** @type {const} */ (["camera", "microphone"])) {
@@ -317,7 +343,7 @@ export function mountProctorWidget(element, options) {
       stops.push(
         watchDevice(device, streams[device], (failure) => {
           notify(failure, device);
-          monitor?.setDeviceProblem(failure.message);
+          monitor?.setDeviceProblem(failure.message, device);
           if (device === "microphone") monitor?.setMicrophone("off");
         }),
       );
@@ -357,13 +383,14 @@ export function mountProctorWidget(element, options) {
       stopStreams([streams.camera, streams.microphone]);
       if (wasMonitoring && monitor) {
         monitor.preview.srcObject = null;
+        sendLost();
         if (transport.queued) monitor.setEnding(`Sending ${transport.queued} waiting observations…`);
         await transport.drain();
         monitor.setEnding("Ending…");
       }
       try {
         const report = await transport.end();
-        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl }));
+        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl || session?.result_url }));
         onEnd(report);
         return report;
       } catch (error) {
@@ -409,6 +436,7 @@ export function mountProctorWidget(element, options) {
     end,
     /** Remove the widget and stop everything without ending the session. */
     destroy() {
+      clearTimeout(lostTimer);
       stopCapture();
       stopRecheck();
       transport.stop();

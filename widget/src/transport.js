@@ -21,6 +21,15 @@ const MAX_SERVER_ERROR_TRIES = 5;
 /** Chromium refuses keepalive requests beyond 64 KiB in flight; a flush stays under this. */
 const KEEPALIVE_BUDGET = 60 * 1024;
 
+/**
+ * Why a retried request waits, in the candidate's terms.
+ * @param {ApiError} error
+ * @returns {"unreachable" | "server_error"}
+ */
+export function failureReason(error) {
+  return error?.status ? "server_error" : "unreachable";
+}
+
 /** An HTTP or network failure, with whether it is worth retrying. */
 export class ApiError extends Error {
   /**
@@ -49,7 +58,9 @@ export class ApiError extends Error {
  * @property {string} token the session token (sent as a Bearer header)
  * @property {typeof fetch} [fetch]
  * @property {(stream: Stream, answer: any, item: Item) => void} [onAnswer] each server answer, in order per stream
- * @property {(connection: {online: boolean, queued: number}) => void} [onConnection] connectivity or backlog changed
+ * @property {(connection: {online: boolean, queued: number, reason?: string}) => void} [onConnection] connectivity
+ *   or backlog changed; `reason` says why observations wait: `offline` (the browser), `unreachable` (no answer),
+ *   `server_error` (the service answered with an error)
  * @property {(error: ApiError) => void} [onFatal] the session ended elsewhere (409) or the token is refused (401/403)
  * @property {(item: Item, error: Error) => void} [onDropped] an observation the server refused for good
  * @property {() => boolean} [isOnline] the browser's own idea (navigator.onLine)
@@ -152,12 +163,13 @@ export function createTransport(options) {
 
   function reportConnection() {
     const states = Object.values(lanes).map((lane) => lane.state);
-    const online = isOnline() && !states.some((state) => state.failing && state.lastError?.retryable);
+    const failing = states.find((state) => state.failing && state.lastError?.retryable);
+    const reason = !isOnline() ? "offline" : failing ? failureReason(failing.lastError) : null;
     const queued = states.reduce((sum, state) => sum + state.size, 0);
-    const key = `${online}:${queued}`;
+    const key = `${reason}:${queued}`;
     if (key === lastConnection) return;
     lastConnection = key;
-    onConnection({ online, queued });
+    onConnection({ online: !reason, queued, ...(reason ? { reason } : {}) });
   }
 
   /** @param {Stream} stream */
@@ -263,7 +275,12 @@ export function createTransport(options) {
           ...queueOptions,
           onSent: (_item, report) => resolve(report),
           onDropped: (_item, error) => reject(error),
-          onChange: (state) => onConnection({ online: !state.failing, queued: 0 }),
+          onChange: (state) =>
+            onConnection(
+              state.failing
+                ? { online: false, queued: 0, reason: isOnline() ? failureReason(state.lastError) : "offline" }
+                : { online: true, queued: 0 },
+            ),
         });
         ending.push({ end: true });
       });

@@ -73,6 +73,18 @@ describe("status mapping", () => {
     assert.equal(describeConnection({ online: true, queued: 20 }).tone, "warn");
   });
 
+  it("says why observations wait, and never claims offline when the service is the trouble", () => {
+    const server = describeConnection({ online: false, queued: 21, reason: "server_error" }).text;
+    assert.equal(server, "The service reported an error: 21 observations waiting; retrying");
+    assert.doesNotMatch(server, /Offline/);
+    assert.match(describeConnection({ online: false, queued: 2, reason: "unreachable" }).text, /^No answer/);
+    assert.equal(
+      describeConnection({ online: false, queued: 0, reason: "offline" }).text,
+      "Offline: they will be sent when the connection returns",
+      "no \"0 observations waiting\"",
+    );
+  });
+
   it("names the risk bands in words", () => {
     assert.deepEqual(
       ["green", "yellow", "red"].map((band) => describeBand(band).tone),

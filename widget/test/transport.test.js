@@ -180,6 +180,38 @@ describe("transport", () => {
     assert.equal(dropped.length, 1);
   });
 
+  it("says why observations wait: the service's errors are not called offline", async () => {
+    const clock = fakeClock();
+    const service = stubService();
+    const { transport, connection } = transportFor(service, clock);
+    service.status = 503;
+    transport.postEvent("tab_hidden", 0);
+    await clock.advance(5000);
+    assert.deepEqual(connection.at(-1), { online: false, queued: 1, reason: "server_error" });
+    service.status = null;
+    service.down = true;
+    await clock.advance(60000);
+    assert.deepEqual(connection.at(-1), { online: false, queued: 1, reason: "unreachable" });
+    service.down = false;
+    await clock.advance(60000);
+    assert.deepEqual(connection.at(-1), { online: true, queued: 0 });
+  });
+
+  it("says offline when the browser is, whatever the last error", async () => {
+    const clock = fakeClock();
+    const service = stubService();
+    let online = false;
+    const { transport, connection } = transportFor(service, clock, { isOnline: () => online });
+    service.down = true;
+    transport.postEvent("tab_hidden", 0);
+    await clock.advance(5000);
+    assert.equal(connection.at(-1).reason, "offline");
+    online = true;
+    service.down = false;
+    await clock.advance(60000);
+    assert.deepEqual(connection.at(-1), { online: true, queued: 0 });
+  });
+
   it("retries 503 without limit", async () => {
     const clock = fakeClock();
     const service = stubService();

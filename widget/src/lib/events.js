@@ -7,8 +7,14 @@
 /** Page events (REST `type`), DESIGN §7. */
 export const PAGE_EVENTS = Object.freeze(["tab_hidden", "tab_visible", "window_blur", "window_focus"]);
 
-/** Device notices, posted as page events so a reviewer sees why monitoring saw nothing. */
-export const NOTICES = Object.freeze(["camera_unavailable", "microphone_unavailable", "permission_revoked"]);
+/** Notices, posted as page events so a reviewer sees why monitoring saw nothing or that the page was reopened. */
+export const NOTICES = Object.freeze([
+  "camera_unavailable",
+  "microphone_unavailable",
+  "permission_revoked",
+  "session_resumed",
+  "observations_lost",
+]);
 
 /**
  * A source of sequence numbers: strictly increasing and never reused for a session, even across page reloads.

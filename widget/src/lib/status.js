@@ -16,6 +16,9 @@ const FACE_STATUS = {
   multiple_faces: { text: "More than one person in view", icon: "!", tone: "alert" },
   turned_away: { text: "Please look at the screen", icon: "!", tone: "warn" },
   unclear: { text: "Camera image unclear: too dark or blurred", icon: "?", tone: "warn" },
+  // The widget's own states: no server answer can be shown, so none is claimed.
+  camera_off: { text: "Camera off: no picture is checked", icon: "✕", tone: "alert" },
+  waiting: { text: "Face not checked while observations wait to be sent", icon: "…", tone: "neutral" },
 };
 
 /**
@@ -40,6 +43,8 @@ const VIOLATIONS = {
   camera_unavailable: () => "The camera is not available.",
   microphone_unavailable: () => "The microphone is not available.",
   permission_revoked: () => "Camera or microphone permission was withdrawn.",
+  observations_lost: () => "Some observations could not be sent and were given up; the reviewer is told.",
+  session_resumed: () => "The page was opened again: monitoring resumed the same session, and the reviewer is told.",
 };
 
 /**
@@ -67,17 +72,20 @@ export function describeViolation(violation) {
 }
 
 /**
- * The connection line: online, offline with a backlog, or catching up.
- * @param {{online: boolean, queued: number}} connection
+ * The connection line: online, or why observations wait (the browser is offline, the service does not answer, the
+ * service answers with errors) and how many, or catching up.
+ * @param {{online: boolean, queued: number, reason?: "offline" | "unreachable" | "server_error"}} connection
  * @returns {StatusView}
  */
-export function describeConnection({ online, queued }) {
+export function describeConnection({ online, queued, reason = "offline" }) {
   if (!online) {
-    return {
-      text: `Offline: ${queued} ${queued === 1 ? "observation" : "observations"} waiting; they will be sent when the connection returns`,
-      icon: "⚠",
-      tone: "alert",
-    };
+    const waiting = queued ? `${queued} ${queued === 1 ? "observation" : "observations"} waiting; ` : "";
+    const text = {
+      offline: `Offline: ${waiting}they will be sent when the connection returns`,
+      unreachable: `No answer from the service: ${waiting}retrying`,
+      server_error: `The service reported an error: ${waiting}retrying`,
+    }[reason];
+    return { text: text ?? `Not connected: ${waiting}retrying`, icon: "⚠", tone: "alert" };
   }
   if (queued > 3) return { text: `Connected: sending ${queued} waiting observations`, icon: "↻", tone: "warn" };
   return { text: "Connected", icon: "✓", tone: "ok" };

@@ -79,15 +79,21 @@ export function monitorPanel({ examTitle, onEnd, endable = true }) {
             : { text: "Microphone: quiet", icon: "–", tone: "neutral" },
         );
     },
-    /** @param {{online: boolean, queued: number}} state */
+    /** @param {{online: boolean, queued: number, reason?: "offline" | "unreachable" | "server_error"}} state */
     setConnection(state) {
       connection.dataset.online = String(state.online);
       line(connection, describeConnection(state));
+      // The last answer about the face is stale while nothing gets through: never show it as current.
+      if (!state.online && face.dataset.status && face.dataset.status !== "camera_off") view.setFace("waiting");
     },
-    /** @param {string} message a device problem during monitoring */
-    setDeviceProblem(message) {
+    /**
+     * @param {string} message a device problem during monitoring
+     * @param {"camera" | "microphone"} [deviceName] the camera: the face line says no picture is checked
+     */
+    setDeviceProblem(message, deviceName) {
       device.hidden = false;
       line(device, { text: message, icon: "✕", tone: "alert" });
+      if (deviceName === "camera") view.setFace("camera_off");
     },
     /** @param {{code: string, notice?: boolean}} violation */
     addRecorded(violation) {

@@ -1,6 +1,8 @@
 /**
  * Toasts for new violations, in an assertive live region so screen readers announce them. A toast stays until
- * dismissed or for `durationMs`; a repeat of the same code while its toast is shown updates that toast's count.
+ * dismissed or for `durationMs`; a repeat of the same code while its toast is shown updates that toast's count
+ * without restarting its time. On a small screen the toasts sit below the panel instead of over it (widget.css), so
+ * they never cover the end button.
  *
  * @module ui/toasts
  */
@@ -37,9 +39,7 @@ export function createToasts(container, { durationMs = 10000 } = {}) {
       if (existing) {
         existing.count += 1;
         existing.text.textContent = `${view.text} (${existing.count} times)`;
-        clearTimeout(existing.timer);
-        existing.timer = setTimeout(() => dismiss(key), durationMs);
-        return;
+        return; // the count changes, the time it stays up does not: a lasting problem never keeps it up for good
       }
       const text = h("span", { class: "pw-toast-text" }, view.text);
       const element = h(
