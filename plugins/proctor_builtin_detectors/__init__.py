@@ -17,8 +17,8 @@ from proctor_builtin_detectors.notices import (
     MicrophoneUnavailableDetector,
     MonitoringGapConfig,
     MonitoringGapDetector,
-    PermissionRevokedDetector,
     ObservationsLostDetector,
+    PermissionRevokedDetector,
     SessionResumedDetector,
 )
 from proctor_builtin_detectors.page import TabSwitchDetector

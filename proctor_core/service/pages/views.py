@@ -30,7 +30,6 @@ from proctor_core.service.schemas import SessionCreate
 from proctor_core.service.throttling import SessionCreationThrottle, allowed
 from proctor_core.service.tokens import check_result_key
 
-
 FIELD_MESSAGES = {
     "name": "Enter your name.",
     "email": "Enter a valid email address.",
@@ -79,7 +78,9 @@ class StartView(View):
         shown = {key: value.replace("\x00", "\ufffd") for key, value in values.items()}  # refused, not echoed
         placeholder = str(UUID(int=0))
         monitor_url = reverse("proctor:monitor", args=[placeholder]).replace(placeholder, "{id}")
-        context = {"exams": exams, "values": shown, "errors": errors, "api_base": api.api_base(), "monitor_url": monitor_url}
+        context = {
+            "exams": exams, "values": shown, "errors": errors, "api_base": api.api_base(), "monitor_url": monitor_url
+        }
         return render(request, "proctor/start.html", context, status=status)
 
 

@@ -16,7 +16,10 @@ const FACE_STATUS = {
   multiple_faces: { text: "More than one person in view", icon: "!", tone: "alert" },
   turned_away: { text: "Please look at the screen", icon: "!", tone: "warn" },
   unclear: { text: "Camera image unclear: too dark or blurred", icon: "?", tone: "warn" },
-  // The widget's own states: no server answer can be shown, so none is claimed.
+};
+
+/** The widget's own states, when no server answer can be shown, so none is claimed. */
+const WIDGET_FACE_STATES = {
   camera_off: { text: "Camera off: no picture is checked", icon: "✕", tone: "alert" },
   waiting: { text: "Face not checked while observations wait to be sent", icon: "…", tone: "neutral" },
 };
@@ -27,7 +30,9 @@ const FACE_STATUS = {
  * @returns {StatusView}
  */
 export function describeFaceStatus(faceStatus) {
-  return FACE_STATUS[faceStatus] ?? { text: "Checking the camera…", icon: "…", tone: "neutral" };
+  return (
+    FACE_STATUS[faceStatus] ?? WIDGET_FACE_STATES[faceStatus] ?? { text: "Checking the camera…", icon: "…", tone: "neutral" }
+  );
 }
 
 const lasted = (detail) =>
