@@ -33,6 +33,8 @@ def gunicorn_argv(args: Sequence[str]) -> list[str]:
     defaults: dict[tuple[str, ...], str | None] = {
         ("-b", "--bind"): env_str("PROCTOR_BIND", "127.0.0.1:8000"),
         ("-w", "--workers"): str(env_int("PROCTOR_WORKERS", (os.cpu_count() or 1) + 1, minimum=1)),
+        # Threads: a browser's idle pre-connected socket then holds one thread, not a whole worker, for the timeout.
+        ("--threads",): str(env_int("PROCTOR_THREADS", 4, minimum=1)),
         ("-t", "--timeout"): f"{env_float('PROCTOR_TIMEOUT', 30, positive=True):g}",
         ("--access-logfile",): "-",
     }

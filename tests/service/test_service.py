@@ -212,6 +212,11 @@ def test_cli_serve_runs_gunicorn_with_the_environment(monkeypatch):
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8000"
     assert argv[-3:] == ["--threads", "2", "proctor_core.service.wsgi:application"]
+    assert argv.count("--threads") == 1  # the option given replaces the default
+
+    main(["serve", "--web-only"])
+    argv = seen["argv"]
+    assert argv[argv.index("--threads") + 1] == "4"  # threaded workers by default (PROCTOR_THREADS)
 
     main(["serve", "--web-only", "--bind=0.0.0.0:9000", "-w", "5"])
     argv = seen["argv"]
