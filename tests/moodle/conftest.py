@@ -157,8 +157,10 @@ def media(tmp_path_factory, need) -> dict[str, Path]:
     return {"face": face, "quiet": quiet}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright(need) -> Iterator[Any]:
+    """Playwright for this module only: its sync API runs an event loop in the main thread until it stops, and the
+    browser suite (tests/widget) starts its own after these tests in the same run."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
