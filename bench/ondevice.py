@@ -32,7 +32,8 @@ from proctor_vision.finder import BlazeFaceFinder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT.parent / "shared" / "testdata" / "faces"  # as bench/detectors.py
-ROUTES = {
+ROUTES = {  # the service's static paths; the first matching prefix wins
+    "/static/widget/ondevice/models/": ROOT / "plugins" / "proctor_vision" / "models",
     "/static/widget/": ROOT / "widget" / "src",
     "/static/ort/": ROOT / "widget" / "node_modules" / "onnxruntime-web" / "dist",
 }

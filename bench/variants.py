@@ -2,7 +2,8 @@
 
 Only the built-in finder (``proctor_vision.BlazeFaceFinder``) is product code; the others live here so that the
 benchmark can run them in the same process: the original Haar pipeline, the previous default (BlazeFace short range
-on a 128 x 128 letterbox with a pose refinement on a crop) and BlazeFace full range as a single pass.
+on a 128 x 128 letterbox with a pose refinement on a crop), BlazeFace full range as a single pass, and the built-in
+finder with its network run by OpenCV's DNN module from the .tflite file, as the service did before ONNX Runtime.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import base64
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from proctor_core.imaging import decode_image
 from proctor_core.types import CaptureQuality, FaceBox, Frame, FrameAnalysis
-from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFace, ModelSpec
+from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFace, Detection, ModelSpec, decode, make_anchors
 from proctor_vision.finder import MIN_FACE_PX, BlazeFaceFinder
 from proctor_vision.pose import estimate_pose
 from proctor_vision.quality import capture_quality
@@ -111,6 +113,38 @@ class SquareFinder:
         return dataclasses.replace(face, yaw_deg=pose.yaw_deg, turned=pose.turned)
 
 
+class OpenCvShortRange:
+    """BlazeFace short range run by OpenCV's DNN module from the .tflite file (``BlazeFace``'s interface). OpenCV
+    plans a network for one input shape, so each shape gets its own."""
+
+    spec = SHORT_RANGE
+    source = Path(__file__).resolve().parents[1] / "plugins/proctor_vision/models/face_detection_short_range.tflite"
+
+    def __init__(self) -> None:
+        self._model = np.frombuffer(self.source.read_bytes(), np.uint8)
+        self._nets: dict[tuple[int, int], cv2.dnn.Net] = {}
+
+    def detect(self, image_bgr: np.ndarray, min_score: float | None = None) -> list[Detection]:
+        height, width = image_bgr.shape[:2]
+        net = self._nets.get((height, width))
+        if net is None:
+            net = self._nets[height, width] = cv2.dnn.readNetFromTFLite(self._model)
+        net.setInput(cv2.dnn.blobFromImage(image_bgr, 1 / 127.5, mean=(127.5, 127.5, 127.5), swapRB=True))
+        scores, regressors = net.forward(["classificators", "regressors"])
+        threshold = SHORT_RANGE.min_score if min_score is None else min_score
+        anchors = make_anchors(SHORT_RANGE, height, width)
+        return decode(scores.reshape(-1), regressors.reshape(-1, 16), anchors, threshold)
+
+
+def opencv_runtime_finder() -> BlazeFaceFinder:
+    """The built-in finder with its network run by OpenCV instead of ONNX Runtime; every input shape planned."""
+    finder = BlazeFaceFinder()
+    finder._model = OpenCvShortRange()  # type: ignore[assignment]
+    for height, width in ((192, 256), (128, 128), (96, 128)):
+        finder._model.detect(np.zeros((height, width, 3), np.uint8))
+    return finder
+
+
 def all_variants() -> list[tuple[str, Variant]]:
     """Every variant, the original pipeline first (the ratios are to it)."""
     return [
@@ -118,5 +152,6 @@ def all_variants() -> list[tuple[str, Variant]]:
         ("BlazeFace short 128 (previous default)", finder_variant(SquareFinder(SHORT_RANGE))),
         ("BlazeFace full range 192", finder_variant(SquareFinder(FULL_RANGE))),
         ("BlazeFace short 256x192, no second look", finder_variant(BlazeFaceFinder(max_checked=0))),
+        ("BlazeFace short 256x192 + second look, OpenCV DNN", finder_variant(opencv_runtime_finder())),
         ("BlazeFace short 256x192 + second look (default)", finder_variant(BlazeFaceFinder())),
     ]

@@ -1,4 +1,4 @@
-"""Built-in face finder: MediaPipe BlazeFace (short range) run through OpenCV's DNN module at 256 x 192.
+"""Built-in face finder: MediaPipe BlazeFace (short range) run through ONNX Runtime at 256 x 192.
 
 Registered ``trylast``, so any installed plugin that implements ``proctor_face_finder`` replaces it.
 """

@@ -1,24 +1,25 @@
-"""MediaPipe BlazeFace face detection models run through OpenCV's DNN module.
+"""MediaPipe BlazeFace face detection models run through ONNX Runtime.
 
 A model maps an RGB image scaled to [-1, 1] to one score and sixteen regression values per anchor: a box
 centre offset, its size, and six keypoints (subject's right eye, left eye, nose tip, mouth centre, right ear
 tragion, left ear tragion). This module builds the anchors, decodes the boxes and merges overlapping ones with
 weighted non-maximum suppression, as MediaPipe's own graph does. Coordinates are in pixels of the model input.
 
-The short-range network is fully convolutional: it runs on any input whose sides are multiples of 16, with one
-anchor grid per input shape (MediaPipe feeds it 128 x 128). The full-range network's upsampling has fixed shapes, so
-it takes 192 x 192 only.
+The models are MediaPipe's .tflite files converted to ONNX at build time (``tools/blazeface_to_onnx.py``; weights
+unchanged, outputs checked against OpenCV's run of the .tflite). The short-range network is fully convolutional: it
+runs on any input whose sides are multiples of 16, with one anchor grid per input shape (MediaPipe feeds it
+128 x 128). The full-range network's upsampling has fixed shapes, so it takes 192 x 192 only.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 import cv2
 import numpy as np
+import onnxruntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +32,18 @@ class ModelSpec:
     strides: tuple[int, ...]
     anchors_per_cell: int
     min_score: float
-    outputs: tuple[str, str]  # names of the score and regressor layers
+    outputs: tuple[str, str]  # names of the score and regressor outputs
 
 
 SHORT_RANGE = ModelSpec(
-    "face_detection_short_range.tflite", 128, True, (8, 16, 16, 16), 2, 0.6, ("classificators", "regressors")
+    "face_detection_short_range.onnx", 128, True, (8, 16, 16, 16), 2, 0.6, ("classificators", "regressors")
 )
 """Faces within about 2 m of the camera: at its 128 x 128 input, at least ~1/8 of the frame's longer side (twice the
 input finds half that size). Its score threshold is above
 MediaPipe's default of 0.5, which lets a cat's face through."""
 
 FULL_RANGE = ModelSpec(
-    "face_detection_full_range.tflite",
+    "face_detection_full_range.onnx",
     192,
     False,
     (4,),
@@ -50,14 +51,9 @@ FULL_RANGE = ModelSpec(
     0.6,
     ("reshaped_classifier_face_4", "reshaped_regressor_face_4"),
 )
-"""Faces up to about 5 m away; costs about 1.5 times the short-range model on a 256 x 192 input and finds fewer
-small faces than that (docs/benchmarks.md). The built-in finder does not use it; it ships for plugins and for the
-benchmark's comparison."""
-
-MAX_SHAPES = 4
-"""Networks a model keeps, one per input shape (about 6 MB each): the finder uses three whatever the frame size (its
-whole-frame pass, crops, close-ups). Beyond that, the least recently used network is planned again for the new
-shape."""
+"""Faces up to about 5 m away; costs more than the short-range model on a 256 x 192 input and finds fewer small
+faces than that (docs/benchmarks.md). The built-in finder does not use it; the widget's on-device finder does, and
+it ships for plugins and for the benchmark's comparison."""
 
 NMS_IOU = 0.3
 """Boxes overlapping more than this (intersection over union) are merged into one face."""
@@ -79,17 +75,20 @@ class Detection:
 class BlazeFace:
     """A loaded BlazeFace model: :meth:`detect` runs it on a prepared input image.
 
-    OpenCV plans a network's buffers for one input shape and plans again, at more than the cost of a small pass,
-    whenever the shape changes; so each input shape in use gets a network of its own (at most :data:`MAX_SHAPES`).
-    A network is not safe to run from two threads at once, so runs are serialised with a lock.
+    One ONNX Runtime session serves every input shape (a change of shape costs nothing measurable) and may be run
+    from several threads at once. Each run uses ``threads`` threads (default one: the service analyses one frame
+    per worker thread, and a run split over more threads costs more CPU in all for a 256 x 192 input).
     """
 
-    def __init__(self, spec: ModelSpec) -> None:
+    def __init__(self, spec: ModelSpec, *, threads: int = 1) -> None:
         self.spec = spec
-        self._model = np.frombuffer(resources.files(__package__).joinpath("models", spec.file).read_bytes(), np.uint8)
-        self._nets: OrderedDict[tuple[int, int], tuple[cv2.dnn.Net, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._network(spec.input_size, spec.input_size)  # a broken model file fails here, at start-up
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        model = resources.files(__package__).joinpath("models", spec.file).read_bytes()
+        # A broken model file fails here, at start-up.
+        self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self._outputs = list(spec.outputs)
 
     def detect(self, image_bgr: np.ndarray, min_score: float | None = None) -> list[Detection]:
         """Faces scoring above ``min_score`` (default: the model's), highest score first, in an H x W x 3 ``uint8``
@@ -99,33 +98,19 @@ class BlazeFace:
         if (height, width) != (size, size) and (not self.spec.any_size or height % 16 or width % 16):
             raise ValueError(f"{self.spec.file} cannot take a {width}x{height} input")
         blob = cv2.dnn.blobFromImage(image_bgr, scalefactor=1 / 127.5, mean=(127.5, 127.5, 127.5), swapRB=True)
-        with self._lock:
-            net, anchors = self._network(height, width)
-            net.setInput(blob)
-            scores, regressors = net.forward(list(self.spec.outputs))
+        scores, regressors = self._session.run(self._outputs, {"input": blob})
         threshold = self.spec.min_score if min_score is None else min_score
+        anchors = make_anchors(self.spec, height, width)
         return decode(scores.reshape(-1), regressors.reshape(-1, 16), anchors, threshold)
 
-    def _network(self, height: int, width: int) -> tuple[cv2.dnn.Net, np.ndarray]:
-        """The network and anchors for one input shape (call with the lock held, or before the model is shared)."""
-        key = (height, width)
-        if key in self._nets:
-            self._nets.move_to_end(key)
-            return self._nets[key]
-        if len(self._nets) < MAX_SHAPES:
-            net = cv2.dnn.readNetFromTFLite(self._model)
-        else:  # the least recently used shape gives up its network, which OpenCV plans again for this one
-            _, (net, _) = self._nets.popitem(last=False)
-        self._nets[key] = (net, make_anchors(self.spec, height, width))
-        return self._nets[key]
 
-
+@lru_cache(maxsize=16)
 def make_anchors(spec: ModelSpec, height: int | None = None, width: int | None = None) -> np.ndarray:
     """Anchor centres (N x 2) in input pixels, in the order the model emits its predictions, for an input of
     ``height`` x ``width`` (default: the model's square).
 
     Consecutive layers with the same stride share one grid; every cell holds ``anchors_per_cell`` anchors per
-    layer. Anchor sizes are fixed (1.0), so only the centres matter.
+    layer. Anchor sizes are fixed (1.0), so only the centres matter. The result is cached and read-only.
     """
     height = height or spec.input_size
     width = width or spec.input_size
@@ -142,7 +127,9 @@ def make_anchors(spec: ModelSpec, height: int | None = None, width: int | None =
         cell = np.array([width / cols, height / rows], dtype=np.float32)
         grid = (np.stack([xs, ys], axis=-1).reshape(-1, 2) + 0.5) * cell
         centres.append(np.repeat(grid, same * spec.anchors_per_cell, axis=0))
-    return np.concatenate(centres).astype(np.float32)
+    anchors = np.concatenate(centres).astype(np.float32)
+    anchors.setflags(write=False)  # cached and shared between calls
+    return anchors
 
 
 def decode(scores: np.ndarray, regressors: np.ndarray, anchors: np.ndarray, min_score: float) -> list[Detection]:

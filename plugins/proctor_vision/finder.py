@@ -1,4 +1,4 @@
-"""The built-in face finder: MediaPipe BlazeFace short range through OpenCV, one pass for most frames.
+"""The built-in face finder: MediaPipe BlazeFace short range through ONNX Runtime, one pass for most frames.
 
 The whole frame is read once at :data:`PASS_BOX` (256 x 192, letterboxed: twice MediaPipe's 128 across, so a 40 px
 face in a 640 x 480 frame is 16 input pixels, which the model still sees). Faces scoring at least the
@@ -87,8 +87,8 @@ class BlazeFaceFinder:
         self.min_face_px = min_face_px
         self.max_checked = max_checked
         self._model = BlazeFace(SHORT_RANGE)
-        for width, height in (PASS_BOX, (CROP_SIDE, CROP_SIDE), CLOSE_UP_BOX):  # plan each input shape now, so
-            self._model.detect(np.zeros((height, width, 3), np.uint8))  # that no frame pays for it
+        for width, height in (PASS_BOX, (CROP_SIDE, CROP_SIDE), CLOSE_UP_BOX):  # the first run of each input
+            self._model.detect(np.zeros((height, width, 3), np.uint8))  # shape allocates; no frame pays for it
 
     def find(self, frame: Frame) -> FrameAnalysis:
         """Faces in ``frame``, in the coordinates of the image as sent."""

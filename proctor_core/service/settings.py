@@ -9,6 +9,7 @@ switches to PostgreSQL. docs/operations.md lists every variable.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import dj_database_url
@@ -144,8 +145,10 @@ CACHES = {
 # -- static files: the admin's and the capture widget (widget/src served as /static/widget/) --------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [("widget", REPO_DIR / "widget" / "src")] if (REPO_DIR / "widget" / "src").is_dir() else []
-# On-device analysis: ONNX Runtime Web, installed by `npm ci --prefix widget` (widget/package.json), served as
-# /static/ort/.
+# On-device analysis: the face finder's ONNX models, the very files the service runs (package data of
+# proctor_vision), served beside the widget's finder as /static/widget/ondevice/models/; ONNX Runtime Web, installed
+# by `npm ci --prefix widget` (widget/package.json), served as /static/ort/.
+STATICFILES_DIRS += [("widget/ondevice/models", str(resources.files("proctor_vision").joinpath("models")))]
 ORT_DIR = REPO_DIR / "widget" / "node_modules" / "onnxruntime-web" / "dist"
 STATICFILES_DIRS += [("ort", ORT_DIR)] if ORT_DIR.is_dir() else []
 WHITENOISE_USE_FINDERS = True

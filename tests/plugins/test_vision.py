@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import proctor_vision
 from proctor_core import PROJECT_NAME, hookimpl, hookspecs
 from proctor_core.imaging import decode_image
 from proctor_core.types import CaptureQuality, FaceBox, FaceFinder, FaceStatus, Frame, FrameAnalysis
-from proctor_vision.blazeface import FULL_RANGE, MAX_SHAPES, SHORT_RANGE, BlazeFace, make_anchors, weighted_nms
+from proctor_vision.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFace, make_anchors, weighted_nms
 from proctor_vision.finder import MAX_CHECKED, BlazeFaceFinder
 from proctor_vision.pose import TURNED_DEG, estimate_pose
 
@@ -222,25 +224,38 @@ def test_any_frame_shape_is_read(finder: BlazeFaceFinder, shape: tuple[int, int]
     assert analysis.face_count == 0 and (analysis.width, analysis.height) == (shape[1], shape[0])
 
 
-def test_the_model_loads_from_the_installed_package() -> None:
-    model = resources.files("proctor_vision").joinpath("models", SHORT_RANGE.file)
-    assert model.is_file() and len(model.read_bytes()) == 229_032
+def test_the_model_loads_from_the_installed_package_as_recorded_in_its_provenance() -> None:
+    models = resources.files("proctor_vision").joinpath("models")
+    provenance = models.joinpath("PROVENANCE.md").read_text()
+    for spec in (SHORT_RANGE, FULL_RANGE):
+        digest = hashlib.sha256(models.joinpath(spec.file).read_bytes()).hexdigest()
+        assert f"`{spec.file}`" in provenance and digest in provenance, spec.file
     assert isinstance(proctor_vision.default_finder()._model, BlazeFace)
     assert proctor_vision.default_finder()._model.spec is SHORT_RANGE
 
 
-def test_networks_are_kept_per_input_shape_and_bounded() -> None:
+def test_one_model_serves_every_input_shape_in_any_order() -> None:
     model = BlazeFace(SHORT_RANGE)
-    shapes = [(16 * (i + 1), 128) for i in range(MAX_SHAPES + 2)]  # frames of ever new aspect ratios
-    for height, width in shapes:
+    grace = cv2.resize(load("grace_hopper.jpg").pixels[:224, :192], (128, 144))
+    first = model.detect(grace)
+    assert len(first) == 1
+    for height, width in [(16 * (i + 1), 128) for i in range(6)] + [(192, 256), (96, 128)]:
         assert model.detect(np.zeros((height, width, 3), np.uint8)) == []
-    assert list(model._nets) == shapes[-MAX_SHAPES:]  # the least recently used gave up their networks
-    networks = {id(net) for net, _ in model._nets.values()}
-    assert len(networks) == MAX_SHAPES  # reused, not added
-    model.detect(np.zeros((*shapes[-1], 3), np.uint8))
-    assert {id(net) for net, _ in model._nets.values()} == networks
-    grace = load("grace_hopper.jpg").pixels[:224, :192]  # a real face still found after the shapes moved around
-    assert len(model.detect(cv2.resize(grace, (128, 144)))) == 1
+    again = model.detect(grace)  # the same face, to the same coordinates, after the shapes moved around
+    assert len(again) == 1 and again[0].score == pytest.approx(first[0].score)
+    assert (again[0].xmin, again[0].ymax) == pytest.approx((first[0].xmin, first[0].ymax))
+    anchors = make_anchors(SHORT_RANGE, 144, 128)
+    assert anchors is make_anchors(SHORT_RANGE, 144, 128) and not anchors.flags.writeable  # cached, shared
+
+
+def test_a_model_runs_from_several_threads_at_once() -> None:
+    model = BlazeFace(SHORT_RANGE)
+    images = [cv2.resize(load(name).pixels, (256, 192)) for name in ("grace_hopper.jpg", "astronaut_and_hopper.jpg")]
+    expected = [[round(d.xmin, 3) for d in model.detect(image)] for image in images]
+    assert [len(found) for found in expected] == [1, 2]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda i: [round(d.xmin, 3) for d in model.detect(images[i % 2])], range(40)))
+    assert got == [expected[i % 2] for i in range(40)]
 
 
 def test_an_input_the_network_cannot_take_is_refused() -> None:
