@@ -17,10 +17,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db import connections, transaction
 
 from proctor_core.service.api import locked_session, session_info
 from proctor_core.service.apps import service_config
@@ -67,12 +67,12 @@ def record_verdicts(
     for, and return the JSON answer: each observation's answer and the ``reveal`` list of verdict seqs whose
     picture the widget must send. A retried verdict gets its first answer and creates nothing.
 
-    Besides the recording (:func:`~proctor_core.service.recording.record_batch`) this costs one query for the
-    session's open checks, and one ``INSERT`` when a picture is asked for.
+    Besides the recording (:func:`~proctor_core.service.recording.record_batch`) this costs one plain query for
+    the session's open checks, and one ``INSERT`` when a picture is asked for.
     """
-    checks = VerdictCheck.objects.filter(session=session)
-    first_check = checks.order_by("pk").values("pk")[:1]
-    known = list(checks.filter(Q(status=VerdictCheck.REQUESTED) | Q(pk=Subquery(first_check))))
+    alias = VerdictCheck.objects.db
+    session_id = ProctoringSession._meta.pk.get_db_prep_value(session.pk, connections[alias])
+    known = list(VerdictCheck.objects.raw(_open_checks_sql(alias), [session_id, VerdictCheck.REQUESTED, session_id]))
     first = not known  # no check yet: the session's first verdict is checked
     items = [
         Observed(ObservationKind.FRAME, v.analysis, v.seq, v.captured_at,
@@ -108,6 +108,19 @@ def record_verdicts(
         "audio": [{"seq": a.seq, **answer} for a, (answer, _) in zip(audio, answers[len(verdicts):], strict=True)],
         "reveal": sorted(reveal_seqs),
     }
+
+
+@cache
+def _open_checks_sql(alias: str) -> str:
+    """The checks waiting for a picture, and the session's first check (so none at all means none yet): one plain
+    SELECT, built once from the model's columns, since it runs for every batch."""
+    quote, meta = connections[alias].ops.quote_name, VerdictCheck._meta
+    table, pk, session = quote(meta.db_table), quote(meta.pk.column), quote(meta.get_field("session").column)
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {table} WHERE {session} = %s AND ({quote(meta.get_field('status').column)} = %s "
+        f"OR {pk} = (SELECT MIN({pk}) FROM {table} WHERE {session} = %s))"
+    )
 
 
 def wants_picture(*, caused: bool, first: bool, rng: random.Random) -> bool:
