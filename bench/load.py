@@ -6,7 +6,7 @@ Usage::
                          [--workers N] [--seconds S] [--candidates 100,200,300,1000]
 
 For each database it starts ``proctor serve`` on 127.0.0.1 with a fresh database (a temporary SQLite file, or the
-PostgreSQL database ``proctor_bench`` on the server of ``PROCTOR_TEST_POSTGRES_URL``), then measures:
+PostgreSQL database ``<name>_bench`` beside the database ``<name>`` of ``PROCTOR_TEST_POSTGRES_URL``), then measures:
 
 0. cpu (bench/frame_cpu.py): frames per worker CPU-second of one worker per database, the original server
    (bench/original_server.py) beside them in the same run, interleaved, ``--repeat`` rounds: min/median/max;
@@ -15,7 +15,11 @@ PostgreSQL database ``proctor_bench`` on the server of ``PROCTOR_TEST_POSTGRES_U
    own CPU time per frame (from /proc), which gives frames per CPU-second whatever else shares the machine;
 2. candidates: N simulated candidates at 1 frame/s, 1 audio report/s and a tab switch now and then, each on its
    own beat within the second, for ``--seconds``: requests, errors (HTTP >= 400, timeouts after 10 s, refused
-   connections), p50/p99 latency, and the load generator's own CPU use.
+   connections), p50/p99 latency, the workers' CPU time per candidate-second, and the load generator's CPU use.
+   With ``--mode verdicts`` each candidate does what the widget does in on-device mode: a verdict and an audio
+   report a second, sent together every 5 s (the first at once) as one ``POST /verdicts``, and the JPEG of every
+   verdict the answer lists in ``reveal`` (a one-face photograph, committed by its hash), so spot-checks are paid
+   for. ``--mode verdicts,frames`` runs both, interleaved, for each number of candidates.
 
 Every phase is bounded in time and all traffic stays on loopback. The load generator runs on the same machine
 and takes CPU from the server; docs/benchmarks.md ("Service load") records a run.
@@ -28,7 +32,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import shutil
 import statistics
 import subprocess
@@ -63,17 +66,22 @@ async def request(port: int, method: str, path: str, body: bytes = b"", headers:
     return status, response.partition(b"\r\n\r\n")[2]
 
 
-async def timed(port: int, method: str, path: str, body: bytes, headers: dict[str, str], stats: Stats) -> None:
-    """One request, counted in ``stats``: its latency if it succeeded, else its error (status or exception)."""
+async def timed(
+    port: int, method: str, path: str, body: bytes, headers: dict[str, str], stats: Stats
+) -> bytes | None:
+    """One request, counted in ``stats``: its latency if it succeeded, else its error (status or exception);
+    returns the answer's body if it succeeded."""
     started = time.perf_counter()
+    answer = None
     try:
-        status, _ = await asyncio.wait_for(request(port, method, path, body, headers), REQUEST_TIMEOUT_S)
+        status, answer = await asyncio.wait_for(request(port, method, path, body, headers), REQUEST_TIMEOUT_S)
     except (TimeoutError, OSError, IndexError, ValueError) as exc:
         status = type(exc).__name__
     if isinstance(status, int) and status < 400:
         stats.latencies.append(time.perf_counter() - started)
-    else:
-        stats.errors[str(status)] = stats.errors.get(str(status), 0) + 1
+        return answer
+    stats.errors[str(status)] = stats.errors.get(str(status), 0) + 1
+    return None
 
 
 @dataclass
@@ -186,32 +194,39 @@ def _free_port() -> int:
 def _fresh_pg_database() -> str:
     import psycopg
 
-    base = PG_URL.rsplit("/", 1)[0]
+    base, name = PG_URL.rsplit("/", 1)
+    bench = f"{name}_bench"  # beside the test database: runs against other test databases do not collide
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS proctor_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE proctor_bench")
-    return f"{base}/proctor_bench"
+        conn.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{bench}"')
+    return f"{base}/{bench}"
 
 
 # -- the load ---------------------------------------------------------------------------------------------------------
 
 
-VERDICT = json.dumps({"width": 640, "height": 480, "quality": "ok", "sha256": "0" * 64, "faces": [
-    {"x": 220.5, "y": 130.2, "width": 180.1, "height": 181.7, "score": 0.93, "yaw_deg": 4.2, "turned": False}]})
 MODE = {"exam": "exam"}
+EXAMS = {"frames": "exam", "verdicts": "ondevice"}
+"""The demo exam each ``--mode`` runs on."""
 
 
 def observation(frames: list[bytes], i: int, seq: int) -> tuple[str, bytes, str]:
-    """A frame (raw JPEG) or, with ``--mode verdicts``, an on-device verdict (JSON) of sequence number ``seq``."""
+    """A frame (raw JPEG) or, with ``--mode verdicts``, a batch of 5 verdicts and 5 audio reports as the widget
+    sends them, numbered from ``seq * 10``."""
     if MODE["exam"] == "ondevice":
-        body = VERDICT.replace('"width": 640', f'"seq": {seq}, "width": 640', 1)
-        return "/verdicts", body.encode(), "application/json"
+        from candidates import BATCH_S, audio, verdict
+
+        now, sha256 = time.time(), "0" * 64
+        batch = {"verdicts": [verdict(seq * 10 + k, now - BATCH_S + k, sha256) for k in range(BATCH_S)],
+                 "audio": [audio(seq * 10 + k, now - BATCH_S + k) for k in range(BATCH_S)]}
+        return "/verdicts", json.dumps(batch).encode(), "application/json"
     return f"/frames?seq={seq}", frames[i % len(frames)], "image/jpeg"
 
 
-async def open_sessions(port: int, count: int) -> list[tuple[str, dict[str, str]]]:
+async def open_sessions(port: int, count: int, exam: str | None = None) -> list[tuple[str, dict[str, str]]]:
     async def one(i: int):
-        body = json.dumps({"name": f"Candidate {i}", "email": f"c{i}@example.org", "exam": MODE["exam"]}).encode()
+        body = json.dumps({"name": f"Candidate {i}", "email": f"c{i}@example.org", "exam": exam or MODE["exam"]})
+        body = body.encode()
         status, answer = await request(port, "POST", "/api/v1/sessions", body, {"Content-Type": "application/json"})
         assert status == 201, answer
         data = json.loads(answer)
@@ -242,50 +257,6 @@ async def throughput(port: int, frames: list[bytes], seconds: float, concurrency
     return stats.summary(time.perf_counter() - started)
 
 
-async def candidates(port: int, frames: list[bytes], count: int, seconds: float) -> dict[str, object]:
-    """``count`` candidates, each sending a frame and an audio report every second and a tab switch now and then."""
-    sessions = await open_sessions(port, count)
-    stats, late = Stats(), [0]
-    started = time.perf_counter()
-    client_cpu = time.process_time()
-    tasks: set[asyncio.Task] = set()
-
-    async def candidate(i: int) -> None:
-        session_id, auth = sessions[i]
-        base = f"/api/v1/sessions/{session_id}"
-        rng = random.Random(i)
-        offset = rng.random()  # candidates are spread over the second, each keeps its own beat
-        tick = 0
-        while (due := started + offset + tick) < started + seconds:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1:
-                late[0] += 1
-            tick += 1
-            sends = [
-                observation(frames, i + tick, tick),
-                ("/audio", json.dumps({"is_silent": tick % 20 == 0, "level": 12.5, "seq": tick}).encode(), None),
-            ]
-            if rng.random() < 1 / 30:
-                kind = rng.choice(["tab_hidden", "tab_visible"])
-                sends.append(("/events", json.dumps({"type": kind, "seq": tick}).encode(), None))
-            for suffix, body, content_type in sends:
-                headers = {**auth, "Content-Type": content_type or "application/json"}
-                task = asyncio.create_task(timed(port, "POST", base + suffix, body, headers, stats))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-
-    await asyncio.gather(*(candidate(i) for i in range(count)))
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - started
-    client_cpu = time.process_time() - client_cpu
-    for session_id, auth in sessions:
-        await request(port, "POST", f"/api/v1/sessions/{session_id}/end", b"", auth)
-    summary = stats.summary(elapsed)
-    return {"candidates": count, **summary, "late_ticks": late[0], "client_cpu_pct": round(100 * client_cpu / elapsed)}
-
-
 def load_frames() -> list[bytes]:
     for folder in IMAGE_DIRS:
         found = sorted(p for p in folder.glob("*.jpg") if p.stat().st_size < 200_000)
@@ -305,10 +276,14 @@ def main() -> None:
     parser.add_argument("--phases", default="cpu,throughput,candidates", help="comma-separated phases to run")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the cpu phase")
     parser.add_argument("--cpu-seconds", type=float, default=5, help="seconds per variant and round, cpu phase")
-    parser.add_argument("--mode", choices=["frames", "verdicts"], default="frames",
-                        help="verdicts: the demo exam 'ondevice', where candidates send on-device verdicts")
+    parser.add_argument("--mode", default="frames",
+                        help="frames, verdicts (the demo exam 'ondevice': on-device verdicts, as the widget sends "
+                        "them), or both comma-separated (the throughput phase uses the first)")
     args = parser.parse_args()
-    MODE["exam"] = "ondevice" if args.mode == "verdicts" else "exam"
+    modes = args.mode.split(",")
+    if not modes or set(modes) - set(EXAMS):
+        parser.error("--mode: frames, verdicts or both")
+    MODE["exam"] = EXAMS[modes[0]]
 
     frames = load_frames()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -325,10 +300,13 @@ def main() -> None:
             server.start()
             if "throughput" in phases:
                 throughput_phase(server, args, frames, db)
+            from candidates import candidates
+
             for count in (int(n) for n in args.candidates.split(",") if "candidates" in phases):
-                server.drain()
-                result = asyncio.run(candidates(server.port, frames, count, args.seconds))
-                print(f"[{db}] {json.dumps(result)}")
+                for mode in modes:
+                    server.drain()
+                    result = asyncio.run(candidates(server, frames, count, args.seconds, mode))
+                    print(f"[{db}] {json.dumps(result)}", flush=True)
         finally:
             server.stop()
             shutil.rmtree(folder, ignore_errors=True)

@@ -244,6 +244,32 @@ class Engine:
             state=new_state, judged_at=judged, violations=tuple(violations), failures=tuple(failures)
         )
 
+    def observe_batch(
+        self,
+        state: SessionState,
+        observations: Sequence[tuple[ObservationKind, ObservationData, int | None, float | None]],
+    ) -> list[ObservationOutcome]:
+        """Judge observations a client sent together, in the given order: ``(kind, data, seq, captured_at)`` each.
+
+        A batch holds observations captured over several seconds. Sent one by one, the newest would have told
+        the client's clock offset on arrival; so the offset is first learnt from the batch's newest capture time,
+        and then each observation is judged as :meth:`observe` judges it. Without this, the first batch of a
+        session would judge all its observations at the newest one's time. A wrong newest ``captured_at`` (in the
+        future) makes the older ones fall out of bounds: that batch is judged at its arrival, and the offset is
+        learnt afresh from it, as for a single observation.
+        """
+        times = [captured_at for *_, captured_at in observations if captured_at is not None]
+        if times:
+            sample = self.clock() - max(times)
+            offset = sample if state.clock_offset_s is None else min(state.clock_offset_s, sample)
+            state = replace(state, clock_offset_s=offset)
+        outcomes = []
+        for kind, data, seq, captured_at in observations:
+            outcome = self.observe(state, kind, data, seq=seq, captured_at=captured_at)
+            outcomes.append(outcome)
+            state = outcome.state
+        return outcomes
+
     def _judge(
         self, state: SessionState, stream: StreamState | None, now: float, captured_at: float | None
     ) -> tuple[float, float | None]:

@@ -11,6 +11,8 @@ the session first, it is read again under its row lock and judged again, so no u
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -133,6 +135,108 @@ def _judge_and_save(session, kind, data, seq, captured_at, frame, answer, *, opt
     return result, outcome.failures
 
 
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """One observation of a batch: its kind, what was observed, its ``seq`` and capture time, and the fields of
+    its answer besides ``violations`` (e.g. a verdict's face status)."""
+
+    kind: ObservationKind
+    data: ObservationData
+    seq: int
+    captured_at: float | None
+    answer: Mapping[str, Any] = field(default_factory=dict)
+
+
+def record_batch(session: ProctoringSession, items: Sequence[Observed]) -> list[tuple[dict[str, Any], bool]]:
+    """Judge observations sent together, in order, and save what they caused: each one's answer, and whether it
+    was new (``False``: a retry, answered as before and recording nothing).
+
+    As :func:`record`, but for the whole batch: one optimistic state write, one multi-row receipt ``INSERT``, one
+    bulk insert of the violations; on a lost race the batch is judged again under the row lock.
+
+    :raises SessionEnded: the session has ended.
+    """
+    check_open(session)
+    try:
+        with transaction.atomic():
+            answers, failures = _judge_batch(session, items, optimistic=True)
+    except _Conflict:
+        with transaction.atomic():
+            locked = locked_session(session.pk)
+            reuse_loaded_exam(locked, session)
+            answers, failures = _judge_batch(locked, items, optimistic=False)
+    for failure in failures:
+        log.warning("detector %s failed in session %s: %s", failure.detector, session.pk, failure.error)
+    return answers
+
+
+def _judge_batch(session: ProctoringSession, items: Sequence[Observed], *, optimistic: bool):
+    """Judge a batch against ``session`` as loaded and save, in the caller's transaction.
+
+    Optimistic, only the retries the engine recognises (its recent ``seq`` window) are looked up; an older retry
+    makes the receipt ``INSERT`` fall short, and the locked pass looks up every receipt of the batch first.
+
+    :raises _Conflict: (``optimistic`` only) the stored session is no longer the one judged, or a ``seq`` was
+        already answered.
+    """
+    check_open(session)
+    stored = {} if optimistic else stored_answers(session, [(item.kind, item.seq) for item in items])
+    todo = [item for item in items if (item.kind.value, item.seq) not in stored]
+    engine = engine_for(session.config)
+    outcomes = engine.observe_batch(
+        SessionState.from_json(session.engine_state),
+        [(item.kind, item.data, item.seq, item.captured_at) for item in todo],
+    )
+    retried = [(item.kind, item.seq) for item, outcome in zip(todo, outcomes, strict=True) if outcome.duplicate]
+    if retried:
+        stored |= stored_answers(session, retried)
+    fresh = [(item, outcome) for item, outcome in zip(todo, outcomes, strict=True) if not outcome.duplicate]
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    records: list[ViolationRecord] = []
+    if fresh:
+        if not save_state(session, outcomes[-1].state.to_json()):
+            if optimistic:
+                raise _Conflict(answered=False)
+            raise SessionEnded("the session has ended; it takes no more observations")  # pragma: no cover
+        for item, outcome in fresh:
+            rows = violation_records(session, engine, outcome.violations, None, item.captured_at)
+            records += rows
+            violations = [violation_json(r, has_evidence=False) for r in rows]
+            results[item.kind.value, item.seq] = {**item.answer, "violations": violations}
+        if insert_receipts(session, results) < len(results):
+            raise _Conflict(answered=True)  # locked, the receipts were looked up first: never
+        ViolationRecord.objects.bulk_create(records)
+        caused = [violation for _, outcome in fresh for violation in outcome.violations]
+        if caused:
+            info = session_info(session)
+            for violation in caused:
+                service_config().plugins.violation_recorded(violation, info)
+    answers = []
+    for item in items:
+        key = (item.kind.value, item.seq)
+        if key in results:
+            answers.append((results[key], True))
+        else:  # a retry: its stored answer (none if it is older than the receipts kept)
+            answers.append((stored.get(key) or {**item.answer, "violations": []}, False))
+    failures = tuple(failure for _, outcome in fresh for failure in outcome.failures)
+    return answers, failures
+
+
+def stored_answers(
+    session: ProctoringSession, keys: Sequence[tuple[ObservationKind, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The answers already given to these ``(stream, seq)``, in one query."""
+    seqs = {seq for _, seq in keys}
+    streams = {kind.value for kind, _ in keys}
+    found = ObservationReceipt.objects.filter(session=session, stream__in=streams, seq__in=seqs)
+    wanted = {(kind.value, seq) for kind, seq in keys}
+    return {
+        (stream, seq): response
+        for stream, seq, response in found.values_list("stream", "seq", "response")
+        if (stream, seq) in wanted
+    }
+
+
 def save_state(session: ProctoringSession, engine_state: dict[str, Any]) -> bool:
     """``UPDATE`` the state and raise the version if the row is active and still at the version read; False if not.
 
@@ -194,6 +298,26 @@ def insert_receipt(session: ProctoringSession, kind: ObservationKind, seq: int, 
             [session_id, kind.value, seq, response, created],
         )
         return cursor.rowcount == 1
+
+
+def insert_receipts(session: ProctoringSession, answers: Mapping[tuple[str, int], dict[str, Any]]) -> int:
+    """Store the answers to these ``(stream, seq)`` in one ``INSERT ... ON CONFLICT DO NOTHING``; returns how many
+    were new (fewer: some were already answered)."""
+    table = ObservationReceipt._meta.db_table
+    connection = connections[ObservationReceipt.objects.db]
+    response_field = ObservationReceipt._meta.get_field("response")
+    created = ObservationReceipt._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    session_id = ProctoringSession._meta.pk.get_db_prep_value(session.pk, connection)
+    params: list[Any] = []
+    for (stream, seq), result in answers.items():
+        params += [session_id, stream, seq, response_field.get_db_prep_save(result, connection), created]
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(answers))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (session_id, stream, seq, response, created_at) VALUES {rows} ON CONFLICT DO NOTHING",
+            params,
+        )
+        return cursor.rowcount
 
 
 def reuse_loaded_exam(locked: ProctoringSession, session: ProctoringSession) -> None:

@@ -14,17 +14,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from proctor_core.service.api import locked_session, session_info
 from proctor_core.service.apps import service_config
 from proctor_core.service.engines import now
 from proctor_core.service.evidence import encode_evidence
 from proctor_core.service.models import ProctoringSession, ViolationRecord, to_datetime
-from proctor_core.service.recording import analyse_frame, record, violation_json
+from proctor_core.service.recording import Observed, analyse_frame, record_batch, violation_json
 from proctor_core.service.spotcheck_models import VerdictCheck
 from proctor_core.types import FrameAnalysis, ObservationKind, Violation, ViolationRule
 
@@ -46,31 +49,78 @@ MISSING = "device_verdict_unrevealed"
 _NOTICE_RULE = ViolationRule()
 
 
-def record_verdict(
-    session: ProctoringSession, analysis: FrameAnalysis, *, sha256: str, seq: int, captured_at: float | None,
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the widget found in one frame, and its commitment to the frame's JPEG."""
+
+    seq: int
+    captured_at: float | None
+    analysis: FrameAnalysis
+    sha256: str
+
+
+def record_verdicts(
+    session: ProctoringSession, verdicts: Sequence[Verdict], audio: Sequence[Observed] = (),
     rng: random.Random | None = None,
 ) -> dict[str, Any]:
-    """Judge a verdict as a frame and decide whether to ask for its picture; returns the JSON answer.
+    """Judge a batch of verdicts as frames (and the audio reports sent with them), decide which pictures to ask
+    for, and return the JSON answer: each observation's answer and the ``reveal`` list of verdict seqs whose
+    picture the widget must send. A retried verdict gets its first answer and creates nothing.
 
-    The answer has ``reveal: true`` when the widget must send the picture of this ``seq``. A retry gets the same
-    answer and creates nothing.
+    Besides the recording (:func:`~proctor_core.service.recording.record_batch`) this costs one plain query for
+    the session's open checks, and one ``INSERT`` when a picture is asked for.
     """
-    answer = {"face_status": analysis.face_status.value, "faces": analysis.face_count}
-    result = record(session, ObservationKind.FRAME, analysis, seq=seq, captured_at=captured_at, answer=answer)
-    checks = VerdictCheck.objects.filter(session=session)
-    caused = [v["id"] for v in result["violations"] if not v["notice"]]
-    if wants_picture(caused=bool(caused), first=not caused and not checks.exists(), rng=rng or random.Random()):
-        VerdictCheck.objects.get_or_create(
-            session=session, seq=seq,
-            defaults={"sha256": sha256, "verdict": verdict_json(analysis), "violation_ids": caused,
-                      "requested_at": to_datetime(now())},
-        )
-    deadline = to_datetime(now()) - timedelta(seconds=REVEAL_WITHIN_S)
-    waiting = list(checks.filter(status=VerdictCheck.REQUESTED))
-    for check in waiting:
+    alias = VerdictCheck.objects.db
+    session_id = ProctoringSession._meta.pk.get_db_prep_value(session.pk, connections[alias])
+    known = list(VerdictCheck.objects.raw(_open_checks_sql(alias), [session_id, VerdictCheck.REQUESTED, session_id]))
+    first = not known  # no check yet: the session's first verdict is checked
+    items = [
+        Observed(ObservationKind.FRAME, v.analysis, v.seq, v.captured_at,
+                 {"face_status": v.analysis.face_status.value, "faces": v.analysis.face_count})
+        for v in verdicts
+    ]
+    answers = record_batch(session, [*items, *audio])
+    rng = rng or random.Random()
+    asked_at = to_datetime(now())
+    new_checks = []
+    for verdict, (answer, fresh) in zip(verdicts, answers, strict=False):
+        if not fresh:
+            continue
+        caused = [v["id"] for v in answer["violations"] if not v["notice"]]
+        if wants_picture(caused=bool(caused), first=first, rng=rng):
+            new_checks.append(VerdictCheck(
+                session=session, seq=verdict.seq, sha256=verdict.sha256, verdict=verdict_json(verdict.analysis),
+                violation_ids=caused, requested_at=asked_at,
+            ))
+        first = False
+    if new_checks:
+        VerdictCheck.objects.bulk_create(new_checks, ignore_conflicts=True)
+    deadline = asked_at - timedelta(seconds=REVEAL_WITHIN_S)
+    reveal_seqs = set()
+    batch = {verdict.seq for verdict in verdicts}
+    for check in [c for c in known if c.status == VerdictCheck.REQUESTED] + new_checks:
         if check.requested_at < deadline:
             _conclude(session, check, VerdictCheck.MISSING, MISSING, {"seq": check.seq})
-    return {**result, "reveal": any(c.seq == seq and c.requested_at >= deadline for c in waiting)}
+        elif check.seq in batch:
+            reveal_seqs.add(check.seq)
+    return {
+        "verdicts": [{"seq": v.seq, **answer} for v, (answer, _) in zip(verdicts, answers, strict=False)],
+        "audio": [{"seq": a.seq, **answer} for a, (answer, _) in zip(audio, answers[len(verdicts):], strict=True)],
+        "reveal": sorted(reveal_seqs),
+    }
+
+
+@cache
+def _open_checks_sql(alias: str) -> str:
+    """The checks waiting for a picture, and the session's first check (so none at all means none yet): one plain
+    SELECT, built once from the model's columns, since it runs for every batch."""
+    quote, meta = connections[alias].ops.quote_name, VerdictCheck._meta
+    table, pk, session = quote(meta.db_table), quote(meta.pk.column), quote(meta.get_field("session").column)
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {table} WHERE {session} = %s AND ({quote(meta.get_field('status').column)} = %s "
+        f"OR {pk} = (SELECT MIN({pk}) FROM {table} WHERE {session} = %s))"
+    )
 
 
 def wants_picture(*, caused: bool, first: bool, rng: random.Random) -> bool:
@@ -150,4 +200,6 @@ def _conclude(
     return outcome
 
 
-__all__ = ["MISMATCH", "MISSING", "SAMPLE_ONE_IN", "disagreement", "record_verdict", "reveal", "wants_picture"]
+__all__ = [
+    "MISMATCH", "MISSING", "SAMPLE_ONE_IN", "Verdict", "disagreement", "record_verdicts", "reveal", "wants_picture",
+]

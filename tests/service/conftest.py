@@ -114,3 +114,11 @@ def no_face_jpeg() -> bytes:
     ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 50])
     assert ok
     return encoded.tobytes()
+
+
+@pytest.fixture
+def device(open_session, exams):
+    """A fresh session of an exam with on-device analysis that keeps evidence."""
+    config = ExamConfig.from_preset("interview").model_copy(update={"analysis": "device", "keep_evidence": True})
+    api.get_or_create_exam("ondevice", title="On-device", config=config, standalone=True)
+    return open_session(exam="ondevice")

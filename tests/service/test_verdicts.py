@@ -7,8 +7,6 @@ import random
 
 import pytest
 
-from proctor_core.config import ExamConfig
-from proctor_core.service import api
 from proctor_core.service.models import ViolationRecord
 from proctor_core.service.spotcheck_models import VerdictCheck
 from proctor_core.service.spotchecks import SAMPLE_ONE_IN, wants_picture
@@ -16,20 +14,20 @@ from proctor_core.service.spotchecks import SAMPLE_ONE_IN, wants_picture
 FACE = {"x": 200.0, "y": 120.0, "width": 180.0, "height": 180.0, "score": 0.9, "yaw_deg": 2.0, "turned": False}
 
 
-@pytest.fixture
-def device_exam(exams):
-    config = ExamConfig.from_preset("interview").model_copy(update={"analysis": "device", "keep_evidence": True})
-    return api.get_or_create_exam("ondevice", title="On-device", config=config, standalone=True)
-
-
-@pytest.fixture
-def device(open_session, device_exam):
-    return open_session(exam="ondevice")
-
-
 def verdict(seq: int, jpeg: bytes, faces: list[dict], **fields) -> dict:
     return {"seq": seq, "width": 640, "height": 480, "faces": faces, "sha256": hashlib.sha256(jpeg).hexdigest(),
             **fields}
+
+
+def send(opened, *verdicts: dict, audio: tuple[dict, ...] = ()):
+    """``POST /verdicts`` with a batch of these verdicts (and audio reports)."""
+    return opened.post("/verdicts", {"verdicts": list(verdicts), "audio": list(audio)})
+
+
+def one(opened, *verdicts: dict) -> dict:
+    """The answer to a batch, as the answer to its only (or last) verdict, with ``reveal`` as a flag."""
+    answer = send(opened, *verdicts).json()
+    return {**answer["verdicts"][-1], "reveal": answer["verdicts"][-1]["seq"] in answer["reveal"]}
 
 
 def reveal(opened, seq: int, jpeg: bytes):
@@ -44,9 +42,9 @@ def test_verdicts_are_judged_as_frames_with_the_same_violations_and_score(
     device_codes, server_codes = [], []
     for seq in range(9):
         jpeg, faces = (face_jpeg, [FACE]) if seq < 2 else (no_face_jpeg, [])
-        answer = device.post("/verdicts", verdict(seq, jpeg, faces))
+        answer = send(device, verdict(seq, jpeg, faces))
         assert answer.status_code == 200, answer.content
-        device_codes += [v["code"] for v in answer.json()["violations"]]
+        device_codes += [v["code"] for v in answer.json()["verdicts"][0]["violations"]]
         server_codes += [v["code"] for v in server.frame(jpeg, seq=seq).json()["violations"]]
         clock.now += 1
     assert device_codes == server_codes == ["face_missing"]
@@ -56,13 +54,13 @@ def test_verdicts_are_judged_as_frames_with_the_same_violations_and_score(
 def test_the_first_verdict_and_every_violation_are_checked_and_an_honest_picture_agrees(
     device, clock, face_jpeg, no_face_jpeg
 ):
-    first = device.post("/verdicts", verdict(1, face_jpeg, [FACE])).json()
+    first = one(device, verdict(1, face_jpeg, [FACE]))
     assert first["reveal"] is True and first["face_status"] == "ok"
     assert reveal(device, 1, face_jpeg).json() == {"seq": 1, "status": "agreed", "violations": []}
     missing = None
     for seq in range(2, 10):
         clock.now += 1
-        answer = device.post("/verdicts", verdict(seq, no_face_jpeg, [])).json()
+        answer = one(device, verdict(seq, no_face_jpeg, []))
         if answer["violations"]:
             missing = seq
             assert answer["reveal"] is True
@@ -75,7 +73,7 @@ def test_the_first_verdict_and_every_violation_are_checked_and_an_honest_picture
 
 
 def test_a_client_claiming_a_face_that_is_not_there_is_caught(device, no_face_jpeg):
-    assert device.post("/verdicts", verdict(1, no_face_jpeg, [FACE])).json()["reveal"] is True
+    assert one(device, verdict(1, no_face_jpeg, [FACE]))["reveal"] is True
     outcome = reveal(device, 1, no_face_jpeg).json()
     assert outcome["status"] == "disagreed"
     [notice] = outcome["violations"]
@@ -85,7 +83,7 @@ def test_a_client_claiming_a_face_that_is_not_there_is_caught(device, no_face_jp
 
 
 def test_a_picture_other_than_the_committed_one_is_a_mismatch(device, face_jpeg, no_face_jpeg):
-    device.post("/verdicts", verdict(1, face_jpeg, [FACE]))
+    send(device, verdict(1, face_jpeg, [FACE]))
     outcome = reveal(device, 1, no_face_jpeg).json()
     assert outcome["status"] == "hash_mismatch"
     assert outcome["violations"][0]["detail"]["reason"] == "hash"
@@ -94,9 +92,9 @@ def test_a_picture_other_than_the_committed_one_is_a_mismatch(device, face_jpeg,
 
 
 def test_a_picture_never_sent_becomes_a_notice(device, clock, face_jpeg):
-    device.post("/verdicts", verdict(1, face_jpeg, [FACE]))
+    send(device, verdict(1, face_jpeg, [FACE]))
     clock.now += 121
-    device.post("/verdicts", verdict(2, face_jpeg, [FACE]))
+    send(device, verdict(2, face_jpeg, [FACE]))
     check = VerdictCheck.objects.get(seq=1)
     assert check.status == VerdictCheck.MISSING
     codes = set(ViolationRecord.objects.values_list("code", flat=True))
@@ -112,21 +110,17 @@ def test_about_one_verdict_in_a_hundred_is_sampled_and_violations_always():
 
 
 def test_an_unsampled_verdict_asks_for_nothing(device, face_jpeg, monkeypatch):
-    device.post("/verdicts", verdict(1, face_jpeg, [FACE]))  # the first: always checked
-    monkeypatch.setattr(random, "randrange", lambda n: 1)  # never sampled
-    answer = device.post("/verdicts", verdict(2, face_jpeg, [FACE])).json()
+    send(device, verdict(1, face_jpeg, [FACE]))  # the first: always checked
+    monkeypatch.setattr(random.Random, "randrange", lambda self, n: 1)  # never sampled
+    answer = one(device, verdict(2, face_jpeg, [FACE]))
     assert answer["reveal"] is False and answer["violations"] == []
     assert list(VerdictCheck.objects.values_list("seq", flat=True)) == [1]
 
 
-def test_a_retried_verdict_gets_the_same_answer_and_no_second_check(device, face_jpeg):
-    first = device.post("/verdicts", verdict(5, face_jpeg, [FACE])).json()
-    assert device.post("/verdicts", verdict(5, face_jpeg, [FACE])).json() == first
-    assert VerdictCheck.objects.count() == 1
 
 
 def test_a_server_analysis_exam_refuses_verdicts(opened, face_jpeg):
-    answer = opened.post("/verdicts", verdict(1, face_jpeg, [FACE]))
+    answer = send(opened, verdict(1, face_jpeg, [FACE]))
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "server_analysis_exam"
     assert not VerdictCheck.objects.exists()
 
@@ -147,7 +141,7 @@ def test_a_server_analysis_exam_refuses_verdicts(opened, face_jpeg):
     ],
 )
 def test_bad_verdicts_get_a_clear_400_and_change_nothing(device, face_jpeg, change):
-    answer = device.post("/verdicts", {**verdict(1, face_jpeg, [FACE]), **change})
+    answer = send(device, {**verdict(1, face_jpeg, [FACE]), **change})
     assert answer.status_code == 400, answer.content
     assert "error" in answer.json()
     assert not VerdictCheck.objects.exists() and not ViolationRecord.objects.exists()
@@ -155,7 +149,7 @@ def test_bad_verdicts_get_a_clear_400_and_change_nothing(device, face_jpeg, chan
 
 def test_reveals_refuse_unrequested_seqs_and_non_jpeg_bodies(device, face_jpeg):
     assert reveal(device, 3, face_jpeg).status_code == 404
-    device.post("/verdicts", verdict(3, face_jpeg, [FACE]))
+    send(device, verdict(3, face_jpeg, [FACE]))
     bad = device.client.post(device.url("/verdicts/3/frame"), {"image": "x"}, format="json")
     assert bad.status_code == 415
     garbage = b"\xff\xd8 not really a jpeg"

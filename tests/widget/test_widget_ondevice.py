@@ -32,19 +32,29 @@ def start(page, exam: str, timeout_ms: int = 30000) -> Candidate:
 
 
 class Recorder:
-    """Every request the page makes, and the verdict/frame/reveal answers."""
+    """Every request the page makes, the observations posted per kind, and the verdict/frame/reveal answers (a
+    batch of verdicts counts as its verdicts)."""
 
     def __init__(self, page) -> None:
         self.urls: list[str] = []
+        self.posts: dict[str, int] = {}
         self.answers: dict[str, list[dict]] = {"verdicts": [], "frames": [], "reveals": []}
-        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("request", self._on_request)
         page.on("response", self._on_response)
+
+    def _on_request(self, request) -> None:
+        self.urls.append(request.url)
+        if request.method == "POST":
+            kind = urllib.parse.urlparse(request.url).path.rsplit("/", 1)[-1]
+            self.posts[kind] = self.posts.get(kind, 0) + 1
 
     def _on_response(self, response) -> None:
         path = urllib.parse.urlparse(response.url).path
         kind = "reveals" if path.endswith("/frame") else path.rsplit("/", 1)[-1]
-        if response.request.method == "POST" and kind in self.answers and response.status == 200:
-            self.answers[kind].append(response.json())
+        if response.request.method != "POST" or kind not in self.answers or response.status != 200:
+            return
+        answer = response.json()
+        self.answers[kind] += answer["verdicts"] if kind == "verdicts" else [answer]
 
     def hosts(self) -> set[str]:
         return {urllib.parse.urlparse(url).netloc for url in self.urls if not url.startswith(("data:", "blob:"))}
@@ -94,6 +104,8 @@ def test_on_device_mode_gives_what_server_mode_gives(browsers, open_page, servic
     verdicts, frames = recorder.answers["verdicts"], recorder2.answers["frames"]
     assert len(verdicts) >= 5, "about one verdict a second"
     assert recorder.answers["frames"] == [], "no frame leaves the device in on-device mode"
+    assert "audio" not in recorder.posts, "audio reports travel with the verdicts"
+    assert recorder.posts["verdicts"] < len(verdicts) / 2, "verdicts leave in batches"
     assert {v["faces"] for v in verdicts} == {f["faces"] for f in frames} == {1 if video == "face" else 2}
     assert {v["face_status"] for v in verdicts} == {f["face_status"] for f in frames}
     assert recorder.answers["reveals"] and all(r["status"] == "agreed" for r in recorder.answers["reveals"])

@@ -117,6 +117,8 @@ export function mountProctorWidget(element, options) {
   const toasted = new Set(); // violation ids already shown: a replayed answer shows nothing new
   const recordedSoFar = []; // what was announced, also before the monitoring view existed
   let monitor = null;
+  /** @type {import("./ondevice/mode.js").OnDevice | null} on-device analysis, while it runs */
+  let onDevice = null;
   let check = null;
   let session = null;
   let ending = null;
@@ -139,6 +141,12 @@ export function mountProctorWidget(element, options) {
       else refuse(error);
     },
   });
+
+  /** The page may go away: what waits leaves with `keepalive`. */
+  function flush() {
+    transport.flush();
+    onDevice?.flush();
+  }
 
   function showAnswer(stream, answer) {
     if (stream === "frames" && answer?.face_status) monitor?.setFace(answer.face_status);
@@ -245,7 +253,9 @@ export function mountProctorWidget(element, options) {
         onAudioActivity(
           streams.microphone,
           (report, capturedAtMs) => {
-            if (phase === "monitoring") transport.postAudio(report, capturedAtMs);
+            if (phase === "monitoring" && !onDevice?.postAudio(report, capturedAtMs)) {
+              transport.postAudio(report, capturedAtMs);
+            }
           },
           {
             threshold: silenceThreshold,
@@ -320,20 +330,21 @@ export function mountProctorWidget(element, options) {
       const capture = (callback, encoding = frameEncoding) =>
         captureFrames(streams.camera, callback, { intervalMs: frameIntervalMs, quality: jpegQuality, encoding });
       const serverAnalysis = () => capture((image, at) => transport.postFrame(image, at));
-      stops.push(
-        session?.analysis !== "device"
-          ? serverAnalysis()
-          : startOnDevice({
-              apiBase, sessionId, token, fetch: fetchFn, capture: (callback) => capture(callback, "binary"),
-              onAnswer: (answer) => showAnswer("frames", answer),
-              onFatal: (error) => (error.status === 409 ? end().catch(() => {}) : null),
-              fallback(reason) {
-                const text = `Your pictures are now analysed by the exam service: ${reason}.`;
-                toasts.show("analysis_fallback", { title: "On-device analysis off", text, tone: "warn" });
-                return serverAnalysis();
-              },
-            }),
-      );
+      if (session?.analysis !== "device") stops.push(serverAnalysis());
+      else {
+        const device = startOnDevice({
+          apiBase, sessionId, token, fetch: fetchFn, capture: (callback) => capture(callback, "binary"),
+          onAnswer: (answer) => showAnswer("frames", answer),
+          onFatal: (error) => (error.status === 409 ? end().catch(() => {}) : null),
+          fallback(reason) {
+            const text = `Your pictures are now analysed by the exam service: ${reason}.`;
+            toasts.show("analysis_fallback", { title: "On-device analysis off", text, tone: "warn" });
+            return serverAnalysis();
+          },
+        });
+        onDevice = device;
+        stops.push(() => device.stop());
+      }
     } else {
       monitor.setDeviceProblem("The camera is not available: the reviewer is told.", "camera");
     }
@@ -352,14 +363,14 @@ export function mountProctorWidget(element, options) {
       pageEvents(
         (type, at) => {
           transport.postEvent(type, at);
-          if (type === "tab_hidden") transport.flush();
+          if (type === "tab_hidden") flush();
         },
         { focus: trackFocus },
       ),
     );
     const onOnline = () => transport.retryNow();
     const onOffline = () => monitor?.setConnection({ online: false, queued: transport.queued });
-    const onPageHide = () => transport.flush();
+    const onPageHide = () => flush();
     window.addEventListener("online", onOnline);
     window.addEventListener("offline", onOffline);
     window.addEventListener("pagehide", onPageHide);
@@ -378,14 +389,14 @@ export function mountProctorWidget(element, options) {
       const wasMonitoring = phase === "monitoring";
       phase = "ending";
       onStop();
-      stops.forEach((stop) => stop());
+      const stopping = stops.map((stop) => stop());
       stops = [];
       stopStreams([streams.camera, streams.microphone]);
       if (wasMonitoring && monitor) {
         monitor.preview.srcObject = null;
         sendLost();
         if (transport.queued) monitor.setEnding(`Sending ${transport.queued} waiting observations…`);
-        await transport.drain();
+        await Promise.allSettled([...stopping, transport.drain()]);
         monitor.setEnding("Ending…");
       }
       try {

@@ -1,13 +1,15 @@
 /**
  * On-device analysis mode: each second's JPEG is analysed in the browser and only the verdict leaves, with the
  * SHA-256 of that JPEG (commit); the JPEG is kept for {@link KEEP_MS} and sent only when the service asks for it
- * (reveal). When the runtime cannot load, or detection is too slow on this device, the widget falls back to
- * sending frames for the service to analyse, and says so.
+ * (reveal). Verdicts and the audio reports of the same seconds leave in batches ({@link createBatcher}). When the
+ * runtime cannot load, or detection is too slow on this device, the widget falls back to sending frames for the
+ * service to analyse, and says so.
  *
  * @module ondevice/mode
  */
 
-import { createSequence, formatCapturedAt } from "../lib/events.js";
+import { audioBody, createSequence, formatCapturedAt } from "../lib/events.js";
+import { BATCH_MS, createBatcher } from "./batches.js";
 import { loadFinder } from "./finder.js";
 
 /** How long a JPEG is kept for a reveal request (the service waits two minutes for it). */
@@ -39,22 +41,34 @@ export async function sha256Hex(blob) {
  * @property {string} apiBase @property {string} sessionId @property {string} token
  * @property {(capture: (image: Blob, capturedAtMs: number) => void) => () => void} capture starts the JPEG
  *   capture (the same frames server analysis would send) and returns its stop function
- * @property {(answer: any) => void} onAnswer a verdict's or a reveal's answer (face status, violations)
+ * @property {(answer: any) => void} onAnswer each verdict's, audio report's or reveal's answer (face status,
+ *   violations), in order
  * @property {(reason: string) => () => void} fallback switch to server analysis; returns its stop function
  * @property {(error: {status?: number}) => void} [onFatal] the session refuses verdicts (ended, token revoked)
  * @property {typeof fetch} [fetch]
  * @property {Promise<{find: Function}>} [finder] the loaded finder (default: {@link preloadFinder})
  * @property {(blob: Blob) => Promise<{width: number, height: number, close: () => void}>} [decodeImage]
+ * @property {number} [batchMs] how long verdicts wait for company (default {@link BATCH_MS})
  */
 
 /**
- * Run on-device analysis until the returned function is called.
+ * @typedef {object} OnDevice
+ * @property {(report: {is_silent: boolean, level: number}, capturedAtMs: number) => boolean} postAudio queue one
+ *   second of audio activity with the verdicts; false once the widget fell back to server analysis (then the
+ *   report goes the usual way)
+ * @property {() => void} flush the page goes away: send what waits with `keepalive`
+ * @property {() => Promise<void>} stop stop capturing, send what waits, and take nothing more
+ */
+
+/**
+ * Run on-device analysis until `stop()` is called.
  * @param {OnDeviceOptions} options
- * @returns {() => void} stop
+ * @returns {OnDevice}
  */
 export function startOnDevice({
   apiBase, sessionId, token, capture, onAnswer, fallback, onFatal = () => {},
   fetch: fetchFn = globalThis.fetch.bind(globalThis), finder = undefined, decodeImage = (blob) => createImageBitmap(blob),
+  batchMs = BATCH_MS,
 }) {
   const base = `${apiBase.replace(/\/+$/, "")}/sessions/${encodeURIComponent(sessionId)}`;
   const nextSeq = createSequence();
@@ -62,9 +76,11 @@ export function startOnDevice({
   const timings = [];
   let stopCapture = () => {};
   let stopped = false;
+  let onServer = false;
+  let stopping = null;
   let chain = Promise.resolve();
 
-  async function post(path, body, contentType) {
+  async function post(path, body, contentType, { keepalive = false, retries = RETRIES } = {}) {
     for (let attempt = 1; ; attempt += 1) {
       let response;
       try {
@@ -72,26 +88,50 @@ export function startOnDevice({
           method: "POST",
           headers: { Authorization: `Bearer ${token}`, Accept: "application/json", "Content-Type": contentType },
           body,
+          keepalive,
           credentials: "omit",
           cache: "no-store",
         });
       } catch (error) {
-        if (attempt >= RETRIES || stopped) throw error;
+        if (attempt >= retries || stopped) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         continue;
       }
       const data = await response.json().catch(() => null);
       if (response.ok) return data;
       const error = Object.assign(new Error(data?.error?.message ?? `HTTP ${response.status}`), { status: response.status });
-      if ([401, 403, 409].includes(response.status)) onFatal(error);
+      if ([401, 403, 409].includes(response.status)) {
+        batches.stop();
+        onFatal(error);
+      }
       throw error;
     }
   }
 
+  /** @param {import("./batches.js").Batch} batch */
+  async function sendBatch(batch, { keepalive }) {
+    const answer = await post("/verdicts", JSON.stringify(batch), "application/json", { keepalive, retries: 1 });
+    if (keepalive) return;
+    [...(answer?.verdicts ?? []), ...(answer?.audio ?? [])].forEach((result) => onAnswer(result));
+    for (const seq of answer?.reveal ?? []) {
+      const entry = kept.get(seq);
+      if (entry) onAnswer(await post(`/verdicts/${seq}/frame`, entry.blob, "image/jpeg"));
+    }
+  }
+
+  const batches = createBatcher({
+    send: sendBatch,
+    batchMs,
+    onDropped: (batch, error) =>
+      console.warn(`proctor widget: ${batch.verdicts.length} verdicts refused: ${error.message}`),
+  });
+
   function switchToServer(reason) {
-    if (stopped) return;
+    if (stopping) return;
+    onServer = true;
     stopCapture();
     stopCapture = fallback(reason);
+    batches.sendNow().catch(() => {});
   }
 
   async function judge(finder, blob, capturedAtMs) {
@@ -106,7 +146,7 @@ export function startOnDevice({
     const seq = nextSeq();
     kept.set(seq, { blob, at: capturedAtMs });
     for (const [old, entry] of kept) if (capturedAtMs - entry.at > KEEP_MS) kept.delete(old);
-    const body = {
+    batches.addVerdict({
       seq,
       captured_at: formatCapturedAt(capturedAtMs),
       width: verdict.width,
@@ -114,27 +154,37 @@ export function startOnDevice({
       faces: verdict.faces,
       quality: verdict.quality,
       sha256: await sha256Hex(blob),
-    };
-    const answer = await post("/verdicts", JSON.stringify(body), "application/json");
-    onAnswer(answer);
-    if (answer?.reveal) onAnswer(await post(`/verdicts/${seq}/frame`, blob, "image/jpeg"));
+    });
   }
 
   (finder ?? preloadFinder()).then(
     (finder) => {
-      if (stopped) return;
+      if (stopping) return;
       stopCapture = capture((blob, capturedAtMs) => {
         chain = chain
           .then(() => (stopped ? null : judge(finder, blob, capturedAtMs)))
-          .catch((error) => console.warn(`proctor widget: verdict not delivered: ${error.message}`));
+          .catch((error) => console.warn(`proctor widget: no verdict for a frame: ${error.message}`));
       });
     },
     (error) => switchToServer(`the analysis runtime could not load (${error?.message ?? error})`),
   );
 
-  return () => {
-    stopped = true;
-    stopCapture();
-    kept.clear();
+  return {
+    postAudio(report, capturedAtMs) {
+      if (stopped || onServer) return false;
+      batches.addAudio(audioBody(report, nextSeq(), capturedAtMs));
+      return true;
+    },
+    flush: () => batches.flush(),
+    stop() {
+      stopping ??= (async () => {
+        stopCapture();
+        await chain;
+        stopped = true;
+        await batches.drain().catch(() => {});
+        kept.clear();
+      })();
+      return stopping;
+    },
   };
 }

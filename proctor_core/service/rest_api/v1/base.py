@@ -21,16 +21,17 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: OpenApiResponse(ErrorOut, description="see docs/api.md, Errors") for status in statuses}
 
 
-def check_body_size(request) -> None:
-    """:raises PayloadTooLarge: the declared body is over ``MAX_BODY_BYTES``; nothing of it is read."""
+def check_body_size(request, limit: int | None = None) -> None:
+    """:raises PayloadTooLarge: the declared body is over ``limit`` (default ``MAX_BODY_BYTES``); nothing of it
+    is read."""
+    limit = proctor_settings().MAX_BODY_BYTES if limit is None else limit
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > proctor_settings().MAX_BODY_BYTES:
+    if length > limit:
         raise PayloadTooLarge(
-            f"the request body is larger than {proctor_settings().MAX_BODY_BYTES} bytes",
-            details={"max_bytes": proctor_settings().MAX_BODY_BYTES, "bytes": length},
+            f"the request body is larger than {limit} bytes", details={"max_bytes": limit, "bytes": length}
         )
 
 

@@ -11,7 +11,7 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, with absurd nesting (``[[[[...``, 100,000 deep) a 400 rather than a RecursionError.
 
     Python's decoder gives up at the interpreter's recursion limit (about 1,000 levels) within microseconds, so
-    nothing deep is ever built; no request body of this API nests more than three levels.
+    nothing deep is ever built; no request body of this API nests more than five levels.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
