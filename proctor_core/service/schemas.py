@@ -146,6 +146,17 @@ class PenaltyOut(BaseModel):
     reason: str
 
 
+class ReceiptLineOut(BaseModel):
+    """One line of the candidate's receipt, in words (the codes stay in ``penalties`` and the violation list)."""
+
+    code: str
+    at: datetime = Field(description="When it happened; readers show it in their own time zone")
+    description: str = Field(description='What happened, without the time, e.g. "No face seen for 6 s"')
+    rule: str = Field(description='What it costs, e.g. "Costs 5 points each time"; "Notice: no points"')
+    points: float
+    notice: bool = Field(description="A notice: recorded for the reviewer, no points")
+
+
 class CoverageOut(BaseModel):
     summary: str = Field(description='In words, e.g. "camera 92%, microphone 100% of 12 min 5 s monitored; no gap"')
     monitored_s: float = Field(description="Seconds from the first observation (or the start) to the end")
@@ -168,6 +179,9 @@ class ScoreOut(BaseModel):
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list, description="Why a reviewer should look, in words")
     notices: list[str] = Field(default_factory=list, description="Each notice in words (no points)")
+    receipt: list[ReceiptLineOut] = Field(
+        default_factory=list, description="What the candidate's receipt lists: each deduction, then each notice"
+    )
 
 
 class SessionDetail(BaseModel):
@@ -190,6 +204,7 @@ class SessionDetail(BaseModel):
     needs_review: bool | None = None
     review_reasons: list[str] | None = None
     notices: list[str] | None = None
+    receipt: list[ReceiptLineOut] | None = None
     result_url: str = Field(description="The candidate's result page (its key reads this session's result only)")
 
 

@@ -390,7 +390,7 @@ export function mountProctorWidget(element, options) {
       }
       try {
         const report = await transport.end();
-        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl || session?.result_url }));
+        finish(receiptPanel(report, { continueUrl: returnUrl || resultUrl || session?.result_url }));
         onEnd(report);
         return report;
       } catch (error) {

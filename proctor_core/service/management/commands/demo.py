@@ -6,10 +6,11 @@ from proctor_core.config import PRESETS, ExamConfig
 from proctor_core.service import api
 
 DEMO_EXAMS = {
-    "interview": "Interview (demo): silence penalised",
-    "exam": "Written exam (demo): silence is a notice",
-    "ondevice": "Interview with on-device analysis (demo): pictures stay in the browser",
+    "interview": "Interview (demo)",
+    "exam": "Written exam (demo)",
+    "ondevice": "Interview with on-device analysis (demo)",
 }
+"""Titles candidates read: no rules in them; the start page lists each exam's rules in words."""
 
 
 class Command(BaseCommand):
