@@ -129,9 +129,14 @@ class AudioSample:
 
 @dataclass(frozen=True, slots=True)
 class PageEvent:
-    """A page event: tab hidden/visible, window blur/focus, or a device notice."""
+    """A page event: tab hidden/visible, window blur/focus, or a device notice.
+
+    ``lost`` counts, for the notice ``observations_lost``, what the widget gave up per stream (``frames``,
+    ``audio``, ``events``); empty when it does not say.
+    """
 
     type: PageEventType
+    lost: Mapping[str, int] = field(default_factory=dict)
 
 
 ObservationData = FrameAnalysis | AudioSample | PageEvent

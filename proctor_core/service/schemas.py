@@ -21,6 +21,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     field_validator,
+    model_validator,
 )
 
 from proctor_core.types import FaceStatus, PageEventType, RiskLevel
@@ -99,12 +100,32 @@ class AudioIn(RequestModel):
     captured_at: CapturedAt | None = None
 
 
+LostCount = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+
+
+class LostIn(RequestModel):
+    """What the widget gave up, per stream."""
+
+    frames: LostCount = 0
+    audio: LostCount = 0
+    events: LostCount = 0
+
+
 class EventIn(RequestModel):
     """A page event or a device notice."""
 
     type: PageEventType
     seq: Seq | None = None
     captured_at: CapturedAt | None = None
+    lost: LostIn | None = Field(
+        None, description="observations_lost only: how many observations of each stream the widget gave up"
+    )
+
+    @model_validator(mode="after")
+    def _lost_only_with_its_notice(self) -> EventIn:
+        if self.lost is not None and self.type is not PageEventType.OBSERVATIONS_LOST:
+            raise ValueError("lost is allowed only with type observations_lost")
+        return self
 
 
 # -- responses ---------------------------------------------------------------------------------------------------------
