@@ -192,7 +192,7 @@ export function createTransport(options) {
       onSent: (item, answer) => onAnswer(stream, answer, item),
       onDropped: (item, error) => {
         if (fatal) return;
-        keeper.countLost(item);
+        keeper.countLost(item, error);
         onDropped(item, error);
       },
       onChange: () => {

@@ -156,6 +156,13 @@ describe("transport across a reload", () => {
     transport.reportLost(3);
     await transport.drain();
     assert.deepEqual(service.requests.at(-1).json.lost, { frames: 0, audio: 2, events: 0 });
+
+    service.status = 400; // a report the service refuses is not offered again and again
+    transport.postAudio({ is_silent: false, level: 3 }, 4);
+    await clock.advance(1000);
+    transport.reportLost(5);
+    await clock.advance(60_000);
+    assert.deepEqual(transport.lost, { frames: 0, audio: 0, events: 0 });
   });
 
   it("forgets the kept backlog once the session has ended", async () => {

@@ -205,12 +205,15 @@ export function createKeeper(storage, sessionId, pending) {
     },
 
     /**
-     * Count an observation given up; a failed `observations_lost` report gives its count back for the next one.
+     * Count an observation given up. An `observations_lost` report given up after server errors gives its count
+     * back for the next report; one the service refuses (4xx) does not, or it would be refused again and again.
      * @param {{stream: string, body: any}} item
+     * @param {{status?: number}} [error]
      */
-    countLost(item) {
+    countLost(item, error) {
       if (item.stream === "events" && item.body?.type === "observations_lost") {
-        for (const stream of STREAMS) lost[stream] += item.body.lost?.[stream] ?? 0;
+        const refused = error?.status >= 400 && error.status < 500;
+        if (!refused) for (const stream of STREAMS) lost[stream] += item.body.lost?.[stream] ?? 0;
       } else {
         lost[item.stream] += 1;
       }
