@@ -1,18 +1,18 @@
 """From explained penalty rows to a score report: score = max(0, 100 - sum of points), and its risk band.
 
 The exam's coverage rule then decides whether the session was watched enough: if not, the band is capped at
-yellow and the report says why in words (``review_reasons``). Notices are described in words too.
+yellow and the report says why in words (``review_reasons``). Notices and the receipt are in words too
+(:mod:`proctor_core.wording`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
 
 from proctor_core.config import CoverageRule
 from proctor_core.errors import PluginError
-from proctor_core.types import Coverage, Penalty, RiskLevel, ScoreReport, Violation, duration
+from proctor_core.types import Coverage, Penalty, ReceiptLine, RiskLevel, ScoreReport, Violation, duration
+from proctor_core.wording import NOTICE_RULE, describe, sentence
 
 MAX_SCORE = 100.0
 GREEN_ABOVE = 85.0
@@ -63,6 +63,7 @@ def build_report(
         coverage=coverage,
         review_reasons=reasons,
         notices=tuple(describe_notice(v) for v in violations if v.notice),
+        receipt=receipt_lines(kept, violations),
     )
 
 
@@ -88,56 +89,23 @@ def coverage_reasons(coverage: Coverage, rule: CoverageRule) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def _lasted(detail: Mapping[str, Any], key: str = "lasted_s") -> str:
-    value = detail.get(key)
-    return f" for {duration(float(value))}" if isinstance(value, (int, float)) else ""
-
-
-_NOTICE_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "silence": lambda d: f"Microphone silent{_lasted(d)}",
-    "monitoring_gap": lambda d: f"No camera image reached the server{_lasted(d, 'gap_s')}",
-    "camera_unavailable": lambda d: "Camera unavailable",
-    "microphone_unavailable": lambda d: "Microphone unavailable",
-    "permission_revoked": lambda d: "Camera or microphone permission withdrawn",
-    "session_resumed": lambda d: "Monitoring page reopened; the session resumed",
-    "observations_lost": lambda d: "Some observations could not be delivered and were lost",
-    "face_missing": lambda d: f"Face out of view{_lasted(d)}",
-    "face_orientation": lambda d: f"Looked away from the screen{_lasted(d)}",
-    "multiple_faces": lambda d: "More than one face in view",
-    "tab_switch": lambda d: "Left the exam page",
-}
-
-
-def code_label(code: str) -> str:
-    """A violation code in words, as the receipt shows it: ``tab_switch`` -> "Tab switch" (the widget's
-    ``codeLabel``)."""
-    return code.replace("_", " ").capitalize()
-
-
-RECEIPT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("code", "What"),
-    ("reason", "Reason"),
-    ("rule", "Rule"),
-    ("points", "Points"),
-)
-"""The receipt's deduction table, drawn by the widget (``widget/src/ui/receipt.js``) and the result page alike:
-each column's :class:`Penalty` field and heading, in order. A test holds the widget to it."""
-
-
-def receipt_row(penalty: Penalty) -> tuple[str, ...]:
-    """One deduction as the receipt shows it, cell by cell in :data:`RECEIPT_COLUMNS` order."""
-    cells = {
-        "code": code_label(penalty.code),
-        "reason": penalty.reason,
-        "rule": penalty.rule,
-        "points": f"\N{MINUS SIGN}{round(penalty.points, 2):g}",
-    }
-    return tuple(cells[field] for field, _ in RECEIPT_COLUMNS)
+def receipt_lines(penalties: Sequence[Penalty], violations: Sequence[Violation]) -> tuple[ReceiptLine, ...]:
+    """The receipt in words: each deduction (described by the violation it charges), then each notice, in time
+    order. The rule says what a deduction costs; a notice costs nothing."""
+    known = {v.id: v for v in violations}
+    charged = [
+        ReceiptLine(v.code, v.at, describe(v.code, v.detail), row.rule, row.points, notice=False)
+        for row in penalties
+        if (v := known.get(row.violation_id)) is not None
+    ]
+    noticed = [
+        ReceiptLine(v.code, v.at, describe(v.code, v.detail), NOTICE_RULE, 0.0, notice=True)
+        for v in violations
+        if v.notice
+    ]
+    return tuple(sorted(charged, key=lambda line: line.at)) + tuple(sorted(noticed, key=lambda line: line.at))
 
 
 def describe_notice(violation: Violation) -> str:
-    """A notice in words, e.g. "Microphone silent for 12 s at 14:25:27 UTC (notice, no points)"."""
-    words = _NOTICE_WORDS.get(violation.code)
-    what = words(violation.detail) if words else code_label(violation.code)
-    when = datetime.fromtimestamp(violation.at, UTC).strftime("%H:%M:%S UTC")
-    return f"{what} at {when} (notice, no points)"
+    """A notice in words, e.g. "Silence for 12 s at 14:25:27 UTC (notice, no points)"."""
+    return f"{sentence(violation)} (notice, no points)"

@@ -129,9 +129,14 @@ class AudioSample:
 
 @dataclass(frozen=True, slots=True)
 class PageEvent:
-    """A page event: tab hidden/visible, window blur/focus, or a device notice."""
+    """A page event: tab hidden/visible, window blur/focus, or a device notice.
+
+    ``lost`` counts, for the notice ``observations_lost``, what the widget gave up per stream (``frames``,
+    ``audio``, ``events``); empty when it does not say.
+    """
 
     type: PageEventType
+    lost: Mapping[str, int] = field(default_factory=dict)
 
 
 ObservationData = FrameAnalysis | AudioSample | PageEvent
@@ -274,6 +279,32 @@ class Penalty:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    """One line of the candidate's receipt, in words: a deduction (``notice`` false) or a notice (no points).
+
+    ``description`` says what happened without the time ("No face seen for 6 s"; :mod:`proctor_core.wording`),
+    ``at`` is when, so that a reader can show it in its own time zone; ``rule`` says what it costs in words.
+    """
+
+    code: str
+    at: float
+    description: str
+    rule: str
+    points: float
+    notice: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "at": self.at,
+            "description": self.description,
+            "rule": self.rule,
+            "points": self.points,
+            "notice": self.notice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """How much of a session was really watched.
 
@@ -361,6 +392,7 @@ class ScoreReport:
 
     ``review_reasons`` says in words why a reviewer should look at the session (e.g. the camera covered too little
     of it); such a session is never green. ``notices`` describes each recorded notice in words (0 points).
+    ``receipt`` is what the candidate's receipt lists: each deduction, then each notice, in words.
     """
 
     score: float
@@ -370,6 +402,7 @@ class ScoreReport:
     coverage: Coverage | None = None
     review_reasons: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    receipt: tuple[ReceiptLine, ...] = ()
 
     @property
     def needs_review(self) -> bool:
@@ -388,6 +421,7 @@ class ScoreReport:
             "needs_review": self.needs_review,
             "review_reasons": list(self.review_reasons),
             "notices": list(self.notices),
+            "receipt": [line.to_json() for line in self.receipt],
         }
 
 

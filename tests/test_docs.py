@@ -72,13 +72,18 @@ def test_api_docs_penalty_example_is_what_the_flat_policy_writes():
     from datetime import UTC, datetime
 
     from proctor_core.plugins import make_plugin_manager
-    from proctor_core.testing import violation
+    from proctor_core.scoring import receipt_lines
+    from proctor_core.types import Violation
 
     api = (ROOT / "docs" / "api.md").read_text()
     row = json.loads(re.search(r'\{"violation_id": "…", "code": "face_missing".*?\}', api, re.S).group(0))
+    line = json.loads(re.search(r'\{"code": "face_missing", "at".*?\}', api, re.S).group(0))
     plugins = make_plugin_manager(load_entrypoints=False)
     spec = plugins.detectors["face_missing"]
     at = datetime(2026, 1, 5, 14, 25, 27, tzinfo=UTC).timestamp()
+    absent = Violation(code="face_missing", at=at, rule=spec.default_rule, detail={"lasted_s": 6.1})
     flat = plugins.policies["flat"].factory(None)
-    [penalty] = flat.penalties([violation("face_missing", at=at, rule=spec.default_rule)], {"face_missing": 5})
+    [penalty] = flat.penalties([absent], {"face_missing": 5})
     assert (row["points"], row["rule"], row["reason"]) == (penalty.points, penalty.rule, penalty.reason)
+    [receipt] = receipt_lines([penalty], [absent])
+    assert (line["description"], line["rule"], line["points"]) == (receipt.description, receipt.rule, receipt.points)

@@ -60,8 +60,9 @@ def proctor_detectors() -> Iterator[DetectorSpec]:
         ("microphone_unavailable", MicrophoneUnavailableDetector),
         ("permission_revoked", PermissionRevokedDetector),
         ("session_resumed", SessionResumedDetector),
-        ("observations_lost", ObservationsLostDetector),
     ):
         yield DetectorSpec(
             name=name, consumes=PAGE, factory=factory, default_rule=ViolationRule(cooldown_s=5), notice=True
         )
+    # Each report counts losses no other report counts: none may be swallowed by a cooldown.
+    yield DetectorSpec(name="observations_lost", consumes=PAGE, factory=ObservationsLostDetector, notice=True)

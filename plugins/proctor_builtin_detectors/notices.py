@@ -67,7 +67,16 @@ class SessionResumedDetector(_PageNotice):
 
 
 class ObservationsLostDetector(_PageNotice):
-    """The widget gave up on observations it could not deliver (refused by the server again and again, or pushed out
-    of its bounded backlog): what was lost is a gap the reviewer is told about, never a silent one."""
+    """The widget gave up on observations it could not deliver (refused by the server again and again, pushed out
+    of its bounded backlog, or not kept across a reload): what was lost is a gap the reviewer is told about, with
+    its count per stream, never a silent one."""
 
     event = PageEventType.OBSERVATIONS_LOST
+
+    def observe(self, observation: Observation) -> Signal | None:
+        event = observation.data
+        assert isinstance(event, PageEvent)
+        if event.type is not self.event:
+            return None
+        lost = {stream: count for stream, count in event.lost.items() if count}
+        return Signal(active=True, detail={"lost": lost, "count": sum(lost.values())} if lost else {})

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from proctor_core.episodes import Episode, episodes
 from proctor_core.types import Penalty, Violation
+from proctor_core.wording import describe, sentence
 
 
 class EpisodePenaltyConfig(BaseModel):
@@ -50,12 +51,12 @@ class EpisodePenaltyPolicy:
                 total = min(total, self.config.max_per_episode)
             total = round(total, 2)
             if total > 0:
-                rows.append(Penalty(episode.first.id, episode.code, total, self._rule(episode, base),
+                rows.append(Penalty(episode.first.id, episode.code, total, self._rule(base),
                                     self._reason(episode)))
         return rows
 
-    def _rule(self, episode: Episode, base: float) -> str:
-        text = f"{episode.code}: {episode.first.rule.describe()}; {base:g} points once per continuous episode"
+    def _rule(self, base: float) -> str:
+        text = f"Costs {base:g} point{'' if base == 1 else 's'} once per continuous episode"
         if self.config.per_second > 0:
             text += f", plus {self.config.per_second:g} per second it went on"
             if self.config.max_per_episode is not None:
@@ -66,8 +67,8 @@ class EpisodePenaltyPolicy:
     def _reason(episode: Episode) -> str:
         count = len(episode.violations)
         if count == 1:
-            return f"{episode.code} at {_clock(episode.first.at)} UTC"
+            return sentence(episode.first)
         return (
-            f"{episode.code} from {_clock(episode.start)} to {_clock(episode.end)} UTC "
-            f"({episode.duration_s:.0f} s, {count} detections counted once)"
+            f"{describe(episode.code, episode.first.detail)} from {_clock(episode.start)} to "
+            f"{_clock(episode.end)} UTC ({episode.duration_s:.0f} s, {count} detections counted once)"
         )

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from proctor_core.types import Penalty, Violation
-
-
-def _when(violation: Violation) -> str:
-    return datetime.fromtimestamp(violation.at, UTC).strftime("%H:%M:%S UTC")
-
-
-def _rule(violation: Violation, points: float) -> str:
-    return f"{violation.code}: {violation.rule.describe()}; {points:g} points each"
+from proctor_core.wording import points_rule, sentence
 
 
 class FlatPenaltyPolicy:
@@ -30,7 +22,7 @@ class FlatPenaltyPolicy:
         for v in violations:
             each = points.get(v.code, 0.0)
             if each > 0:
-                rows.append(Penalty(v.id, v.code, each, _rule(v, each), f"{v.code} at {_when(v)}"))
+                rows.append(Penalty(v.id, v.code, each, points_rule(each), sentence(v)))
         return rows
 
 
@@ -57,7 +49,6 @@ class CappedPenaltyPolicy:
                 continue
             spent[v.code] += each
             rows.append(
-                Penalty(v.id, v.code, each, f"{_rule(v, points[v.code])}, at most {cap:g} in all",
-                        f"{v.code} at {_when(v)}")
+                Penalty(v.id, v.code, each, f"{points_rule(points[v.code])}, at most {cap:g} in all", sentence(v))
             )
         return rows

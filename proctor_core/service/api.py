@@ -15,7 +15,7 @@ from django.urls import get_script_prefix, reverse
 
 from proctor_core.config import ExamConfig
 from proctor_core.engine import SessionState
-from proctor_core.scoring import describe_notice
+from proctor_core.scoring import describe_notice, receipt_lines
 from proctor_core.service.apps import service_config
 from proctor_core.service.engines import engine_for, now
 from proctor_core.service.exceptions import SessionEnded, SessionNotFound, UnknownExam
@@ -148,16 +148,18 @@ def session_info(session: ProctoringSession) -> SessionInfo:
 
 
 def stored_report(session: ProctoringSession) -> ScoreReport:
-    """The score report saved when the session ended (its notices read from the recorded violations)."""
-    notices = session.violations.filter(notice=True).defer("evidence_jpeg")
+    """The score report saved when the session ended (its notices and receipt read from the recorded violations)."""
+    violations = [record.to_violation() for record in session.violations.defer("evidence_jpeg")]
+    penalties = tuple(Penalty(**row) for row in session.penalties)
     return ScoreReport(
         score=session.score,
         risk_level=RiskLevel(session.risk_level),
-        penalties=tuple(Penalty(**row) for row in session.penalties),
+        penalties=penalties,
         policy=session.policy,
         coverage=Coverage.from_json(session.coverage) if session.coverage else None,
         review_reasons=tuple(session.review_reasons),
-        notices=tuple(describe_notice(record.to_violation()) for record in notices),
+        notices=tuple(describe_notice(v) for v in violations if v.notice),
+        receipt=receipt_lines(penalties, violations),
     )
 
 

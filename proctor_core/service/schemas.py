@@ -21,6 +21,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     field_validator,
+    model_validator,
 )
 
 from proctor_core.types import FaceStatus, PageEventType, RiskLevel
@@ -99,12 +100,32 @@ class AudioIn(RequestModel):
     captured_at: CapturedAt | None = None
 
 
+LostCount = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+
+
+class LostIn(RequestModel):
+    """What the widget gave up, per stream."""
+
+    frames: LostCount = 0
+    audio: LostCount = 0
+    events: LostCount = 0
+
+
 class EventIn(RequestModel):
     """A page event or a device notice."""
 
     type: PageEventType
     seq: Seq | None = None
     captured_at: CapturedAt | None = None
+    lost: LostIn | None = Field(
+        None, description="observations_lost only: how many observations of each stream the widget gave up"
+    )
+
+    @model_validator(mode="after")
+    def _lost_only_with_its_notice(self) -> EventIn:
+        if self.lost is not None and self.type is not PageEventType.OBSERVATIONS_LOST:
+            raise ValueError("lost is allowed only with type observations_lost")
+        return self
 
 
 # -- responses ---------------------------------------------------------------------------------------------------------
@@ -146,6 +167,17 @@ class PenaltyOut(BaseModel):
     reason: str
 
 
+class ReceiptLineOut(BaseModel):
+    """One line of the candidate's receipt, in words (the codes stay in ``penalties`` and the violation list)."""
+
+    code: str
+    at: datetime = Field(description="When it happened; readers show it in their own time zone")
+    description: str = Field(description='What happened, without the time, e.g. "No face seen for 6 s"')
+    rule: str = Field(description='What it costs, e.g. "Costs 5 points each time"; "Notice: no points"')
+    points: float
+    notice: bool = Field(description="A notice: recorded for the reviewer, no points")
+
+
 class CoverageOut(BaseModel):
     summary: str = Field(description='In words, e.g. "camera 92%, microphone 100% of 12 min 5 s monitored; no gap"')
     monitored_s: float = Field(description="Seconds from the first observation (or the start) to the end")
@@ -168,6 +200,9 @@ class ScoreOut(BaseModel):
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list, description="Why a reviewer should look, in words")
     notices: list[str] = Field(default_factory=list, description="Each notice in words (no points)")
+    receipt: list[ReceiptLineOut] = Field(
+        default_factory=list, description="What the candidate's receipt lists: each deduction, then each notice"
+    )
 
 
 class SessionDetail(BaseModel):
@@ -190,6 +225,7 @@ class SessionDetail(BaseModel):
     needs_review: bool | None = None
     review_reasons: list[str] | None = None
     notices: list[str] | None = None
+    receipt: list[ReceiptLineOut] | None = None
     result_url: str = Field(description="The candidate's result page (its key reads this session's result only)")
 
 

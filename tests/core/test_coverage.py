@@ -173,7 +173,7 @@ def test_exam_preset_records_silence_as_a_notice_in_words() -> None:
     covered, report, violations = sitting(frames(range(1, 15)) + silent, end=14, config=ExamConfig.from_preset("exam"))
     assert [(v.code, v.notice) for v in violations] == [("silence", True)]
     assert (report.score, report.penalties, report.risk_level) == (100, (), RiskLevel.GREEN)
-    assert report.notices == ("Microphone silent for 11 s at 00:16:52 UTC (notice, no points)",)
+    assert report.notices == ("Silence for 11 s at 00:16:52 UTC (notice, no points)",)
 
 
 def test_interview_preset_penalises_silence() -> None:
@@ -188,7 +188,7 @@ def test_any_detector_can_be_made_a_notice_and_then_costs_nothing() -> None:
     _, report, violations = sitting([(1, PAGE, page("tab_hidden")), (5, PAGE, page("tab_visible"))] + frames([1]),
                                     end=5, config=config)
     assert [(v.code, v.notice) for v in violations] == [("tab_switch", True)]
-    assert report.score == 100 and report.notices[0].startswith("Left the exam page at ")
+    assert report.score == 100 and report.notices[0].startswith("Switched away from the exam tab at ")
 
 
 def test_a_built_in_notice_can_be_made_a_violation() -> None:

@@ -11,6 +11,7 @@ from proctor_core.engine import Engine, SessionState
 from proctor_core.errors import ConfigError
 from proctor_core.testing import FakeClock, analysis, audio, face, page
 from proctor_core.types import ObservationKind, PageEventType, RiskLevel
+from proctor_core.wording import clock as clock_text
 
 FRAME, AUDIO, PAGE = ObservationKind.FRAME, ObservationKind.AUDIO, ObservationKind.PAGE
 
@@ -110,7 +111,13 @@ def test_scoring_example(engine, clock):
     assert (report.score, report.risk_level) == (79, RiskLevel.YELLOW)
     assert [(p.code, p.points) for p in report.penalties] == [("tab_switch", 8), ("tab_switch", 8), ("face_missing", 5)]
     assert {p.violation_id for p in report.penalties} == {v.id for v in violations}
-    assert report.penalties[2].rule == "face_missing: condition longer than 5 s; not again within 2 s; 5 points each"
+    assert report.penalties[2].rule == "Costs 5 points each time"
+    assert report.penalties[2].reason == f"No face seen for 6 s at {clock_text(violations[2].at)}"
+    assert [(line.description, line.rule, line.points) for line in report.receipt] == [
+        ("Switched away from the exam tab", "Costs 8 points each time", 8),
+        ("Switched away from the exam tab", "Costs 8 points each time", 8),
+        ("No face seen for 6 s", "Costs 5 points each time", 5),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from django.test import Client
 
 from proctor_core.service import api
@@ -79,8 +82,10 @@ def test_result_page_explains_the_score(opened, clock):
     page = Client().get(api.result_url(session))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "84" in html and "band-yellow" in html
-    assert html.count("<tr><td>Tab switch</td>") == 2
+    report = json.loads(re.search(r'id="proctor-result-data"[^>]*>(.*?)</script>', html).group(1))["report"]
+    assert (report["score"], report["risk_level"]) == (84, "yellow")
+    assert [line["description"] for line in report["receipt"]] == ["Switched away from the exam tab"] * 2
+    assert 'data-start-url="/"' in html, "the way back to the start page"
     assert page["Cache-Control"] == "private, no-store"
 
 
@@ -93,7 +98,7 @@ def test_result_page_needs_its_key(opened):
 def test_result_page_of_a_running_session_says_so(opened):
     page = Client().get(api.result_url(ProctoringSession.objects.get(pk=opened.id)))
     assert page.status_code == 200
-    assert "still running" in page.content.decode()
+    assert '<script id="proctor-result-data" type="application/json">null</script>' in page.content.decode()
 
 
 def test_start_page_lists_the_standalone_exams(exams):
@@ -101,6 +106,23 @@ def test_start_page_lists_the_standalone_exams(exams):
     assert page.status_code == 200
     html = page.content.decode()
     assert all(f'value="{slug}"' in html for slug in ("interview", "exam", "evidence"))
+
+
+def test_start_page_preselects_the_apis_default_exam_and_lists_its_rules_in_words(exams, settings):
+    html = Client().get("/").content.decode()
+    assert '<option value="interview" selected>' in html and html.count(" selected>") == 1
+    rules = re.search(r'data-exam="interview".*?<ul>(.*?)</ul>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", rules) == [
+        "More than one person in view: 10 points",
+        "Switching away from the exam tab: 8 points",
+        "No face seen for more than 5 s: 5 points",
+        "Silence for more than 10 s: 5 points",
+        "Looking away from the screen for more than 3 s: 2 points",
+    ]
+    written = re.search(r'data-exam="exam".*?<ul>(.*?)</ul>', html, re.S).group(1)
+    assert "<li>Silence for more than 10 s: noted for the reviewer, no points</li>" in written
+    settings.PROCTOR = {**settings.PROCTOR, "DEFAULT_EXAM": "exam"}
+    assert '<option value="exam" selected>' in Client().get("/").content.decode()
 
 
 def test_start_page_refuses_a_bad_email_and_opens_nothing(exams):

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from proctor_core.service import api
 from proctor_core.service.apps import service_config
 from proctor_core.service.cli import main
 from proctor_core.service.conf import proctor_settings
@@ -198,6 +199,17 @@ def test_demo_creates_the_demo_exams_once(db, capsys):
         ("ondevice", True, "interview", "device"),
     }
     assert "exam 'interview'" in capsys.readouterr().out
+
+
+def test_demo_renames_a_former_demo_title_and_keeps_an_operators_own(db):
+    api.get_or_create_exam("exam", title="Written exam (demo): silence is a notice", standalone=True)
+    api.get_or_create_exam("interview", title="Our interview", standalone=True)
+    call_command("demo")
+    assert dict(Exam.objects.values_list("slug", "title")) == {
+        "exam": "Written exam (demo)",
+        "interview": "Our interview",
+        "ondevice": "Interview with on-device analysis (demo)",
+    }
 
 
 def test_cli_serve_runs_gunicorn_with_the_environment(monkeypatch):

@@ -61,6 +61,7 @@ def test_every_view_passes_axe(axe, browsers, open_page, service):
     check(page, "receipt", checked)
 
     page.goto(service.base_url + service.session(session_id, token)["result_url"])
+    page.locator("[data-pw=receipt]").wait_for(timeout=10000)  # drawn by the page's script
     check(page, "result page", checked)
     other_tab = open_page(chromium, f"{service.base_url}/s/{session_id}/monitor")  # this tab keeps its token
     other_tab.locator("[data-pw=message]").wait_for(timeout=10000)

@@ -14,7 +14,9 @@
 
 import { captureFrames } from "./captureFrames.js";
 import { openDevices, stopStreams, watchDevice } from "./devices.js";
+import { lostTotal } from "./lib/backlog.js";
 import { invalidLinkMessage } from "./lib/invalidLink.js";
+import { tabStorage } from "./lib/sitting.js";
 import { describeViolation } from "./lib/status.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
@@ -130,11 +132,12 @@ export function mountProctorWidget(element, options) {
     fetch: fetchFn,
     isOnline: () => navigator.onLine !== false,
     maxQueued: { frames: MAX_QUEUED_FRAMES },
+    storage: tabStorage(),
     onAnswer: (stream, answer) => showAnswer(stream, answer),
     onConnection: (state) => monitor?.setConnection(state),
     onDropped(item, error) {
       console.warn(`proctor widget: ${item.stream} #${item.seq} given up: ${error.message}`);
-      if (item.body?.type !== "observations_lost") reportLost();
+      reportLost();
     },
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
@@ -153,18 +156,19 @@ export function mountProctorWidget(element, options) {
     for (const violation of answer?.violations ?? []) announce(violation);
   }
 
-  // Observations given up (refused again and again, or pushed out of the bounded backlog) are reported as the
-  // notice `observations_lost`, one per burst, so the reviewer sees the gap; nothing is dropped in silence.
+  // Observations given up (refused again and again, pushed out of the bounded backlog, or not kept across a
+  // reload) are reported as the notice `observations_lost` with their count per stream, one per burst, so the
+  // reviewer sees the gap; nothing is dropped in silence.
   let lostTimer = null;
   function reportLost() {
     lostTimer ??= setTimeout(sendLost, LOST_REPORT_DELAY_MS);
   }
   function sendLost() {
-    if (lostTimer === null) return;
     clearTimeout(lostTimer);
     lostTimer = null;
-    transport.postEvent("observations_lost", Date.now());
+    transport.reportLost(Date.now());
   }
+  if (lostTotal(transport.lost) > 0) reportLost(); // what the previous page of this sitting could not keep
 
   /** @param {{id: string, code: string, notice?: boolean, detail?: {lasted_s?: number}}} violation */
   function announce(violation) {
@@ -401,7 +405,7 @@ export function mountProctorWidget(element, options) {
       }
       try {
         const report = await transport.end();
-        finish(receiptPanel(report, { resultUrl: returnUrl || resultUrl || session?.result_url }));
+        finish(receiptPanel(report, { continueUrl: returnUrl || resultUrl || session?.result_url }));
         onEnd(report);
         return report;
       } catch (error) {

@@ -70,11 +70,19 @@ function showErrors(form, errors) {
 }
 
 /**
- * @param {HTMLFormElement} form carries `data-api-base` and `data-monitor-url` (with `{id}` for the session id)
+ * @param {HTMLFormElement} form carries `data-api-base` and `data-monitor-url` (with `{id}` for the session id);
+ *   the rules of the chosen exam (`.exam-rules[data-exam=slug]`) are shown, the others hidden
  * @param {{fetch?: typeof fetch, location?: Location, storage?: Storage | null}} [options]
  */
 export function mountStartPage(form, { fetch: fetchFn = globalThis.fetch.bind(globalThis), location = window.location, storage } = {}) {
   const { apiBase, monitorUrl } = form.dataset;
+  const exam = form.elements.namedItem("exam");
+  const showRules = () =>
+    form.querySelectorAll(".exam-rules").forEach((rules) => {
+      rules.hidden = rules.dataset.exam !== exam?.value;
+    });
+  exam?.addEventListener("change", showRules);
+  showRules(); // without this script every exam's rules stay listed
   let busy = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

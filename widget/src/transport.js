@@ -6,9 +6,14 @@
  * inside an LMS iframe where third-party cookies are blocked. Each stream is sent in order, one request at a
  * time, because the server never lets a stream move backwards in time; the streams do not wait for each other.
  *
+ * Given a `storage` (the tab's sessionStorage), what is not acknowledged yet is kept there as it changes, and a
+ * transport created later for the same session (a reload) sends it first and counts what could not be kept as lost
+ * (see lib/backlog.js). Whatever is given up is counted per stream until {@link reportLost} sends the count.
+ *
  * @module transport
  */
 
+import { createKeeper } from "./lib/backlog.js";
 import { createRetryQueue } from "./lib/retryQueue.js";
 import { audioBody, createSequence, formatCapturedAt, frameBody, pageEventBody } from "./lib/events.js";
 
@@ -20,6 +25,7 @@ const MAX_SERVER_ERROR_TRIES = 5;
 
 /** Chromium refuses keepalive requests beyond 64 KiB in flight; a flush stays under this. */
 const KEEPALIVE_BUDGET = 60 * 1024;
+
 
 /**
  * Why a retried request waits, in the candidate's terms.
@@ -62,11 +68,14 @@ export class ApiError extends Error {
  *   or backlog changed; `reason` says why observations wait: `offline` (the browser), `unreachable` (no answer),
  *   `server_error` (the service answered with an error)
  * @property {(error: ApiError) => void} [onFatal] the session ended elsewhere (409) or the token is refused (401/403)
- * @property {(item: Item, error: Error) => void} [onDropped] an observation the server refused for good
+ * @property {(item: Item, error: Error) => void} [onDropped] an observation given up (refused for good, or pushed
+ *   out of a full backlog); it is counted for the next {@link reportLost}
  * @property {() => boolean} [isOnline] the browser's own idea (navigator.onLine)
  * @property {() => number} [now]
  * @property {import("./lib/retryQueue.js").RetryQueueOptions} [queue] retry tuning shared by the streams
  * @property {{frames?: number, audio?: number, events?: number}} [maxQueued] backlog caps per stream
+ * @property {Storage | null} [storage] where the backlog outlives the page (the tab's sessionStorage); none: kept in
+ *   the page only
  */
 
 /**
@@ -87,9 +96,11 @@ export function createTransport(options) {
     now = Date.now,
     queue: queueOptions = {},
     maxQueued = {},
+    storage = null,
   } = options;
   const base = `${apiBase.replace(/\/+$/, "")}/sessions/${encodeURIComponent(sessionId)}`;
-  const nextSeq = createSequence(now);
+  const keeper = createKeeper(storage, sessionId, () => Object.values(lanes).flatMap((lane) => lane.pending()));
+  const nextSeq = createSequence(now, Math.max(0, ...keeper.restored.map((item) => item.seq)));
   let fatal = null;
   let lastConnection = "";
 
@@ -158,6 +169,7 @@ export function createTransport(options) {
     if (fatal) return;
     fatal = error;
     Object.values(lanes).forEach((lane) => lane.stop());
+    keeper.forget();
     onFatal(error);
   }
 
@@ -179,13 +191,19 @@ export function createTransport(options) {
       maxItems: maxQueued[stream] ?? Infinity,
       onSent: (item, answer) => onAnswer(stream, answer, item),
       onDropped: (item, error) => {
-        if (!fatal) onDropped(item, error);
+        if (fatal) return;
+        keeper.countLost(item, error);
+        onDropped(item, error);
       },
-      onChange: () => reportConnection(),
+      onChange: () => {
+        reportConnection();
+        keeper.persistSoon();
+      },
     });
   }
 
   const lanes = { frames: lane("frames"), audio: lane("audio"), events: lane("events") };
+  for (const item of keeper.restored) lanes[item.stream].push({ ...item, tries: 0 });
 
   /**
    * @param {Stream} stream
@@ -196,7 +214,9 @@ export function createTransport(options) {
   function enqueue(stream, build, capturedAtMs) {
     if (fatal) return null;
     const seq = nextSeq();
-    lanes[stream].push({ stream, seq, capturedAtMs, body: build(seq), tries: 0 });
+    const item = { stream, seq, capturedAtMs, body: build(seq), tries: 0 };
+    lanes[stream].push(item);
+    if (item.body instanceof Blob) keeper.keepFrame(item, () => lanes.frames.pending());
     return seq;
   }
 
@@ -232,6 +252,27 @@ export function createTransport(options) {
       return enqueue("events", (seq) => pageEventBody(type, seq, capturedAtMs), capturedAtMs);
     },
 
+    /**
+     * Queue the notice `observations_lost` with what was given up since the last report, per stream (also what a
+     * previous page of the sitting could not keep); nothing when nothing was lost.
+     * @param {number} capturedAtMs
+     * @returns {number | null} the notice's seq
+     */
+    reportLost(capturedAtMs) {
+      const counts = fatal ? null : keeper.takeLost();
+      if (!counts) return null;
+      return enqueue(
+        "events",
+        (seq) => pageEventBody("observations_lost", seq, capturedAtMs, { lost: counts }),
+        capturedAtMs,
+      );
+    },
+
+    /** Given up and not reported yet, per stream. */
+    get lost() {
+      return keeper.lost;
+    },
+
     /** Try the waiting requests now instead of after their back-off (the browser says it is online again). */
     retryNow() {
       Object.values(lanes).forEach((lane) => lane.retryNow());
@@ -240,13 +281,19 @@ export function createTransport(options) {
     /**
      * Last chance before the page goes away: send what is waiting on the small streams with `keepalive`, which
      * outlives the page and, unlike `sendBeacon`, can carry the Authorization header. The items stay queued;
-     * if the page lives on they are sent again with the same seq, which the server ignores.
+     * if the page lives on they are sent again with the same seq, which the server ignores. What waits is written to
+     * storage at once, for the next page of the sitting. Of a stream whose requests are failing only the oldest
+     * item is sent: a backlog sent at once goes out in parallel and could reach the service out of order (a later
+     * item then judged when it arrives, not when it happened: a tab switch counted twice); the kept backlog
+     * carries the rest, in order, to the next page.
      */
     flush() {
       if (fatal) return;
+      keeper.persist();
       let budget = KEEPALIVE_BUDGET;
       for (const stream of /** @type {Stream[]} */ (["events", "audio"])) {
-        for (const item of lanes[stream].waiting()) {
+        const waiting = lanes[stream].waiting();
+        for (const item of lanes[stream].state.failing ? waiting.slice(0, 1) : waiting) {
           const size = JSON.stringify(item.body).length + 200;
           if (size > budget) return;
           budget -= size;
@@ -273,7 +320,10 @@ export function createTransport(options) {
       return new Promise((resolve, reject) => {
         const ending = createRetryQueue(() => request("/end"), {
           ...queueOptions,
-          onSent: (_item, report) => resolve(report),
+          onSent: (_item, report) => {
+            keeper.forget();
+            resolve(report);
+          },
           onDropped: (_item, error) => reject(error),
           onChange: (state) =>
             onConnection(
@@ -318,8 +368,9 @@ export function createTransport(options) {
       return request("", { method: "GET" });
     },
 
-    /** Stop sending; anything still queued is discarded. */
+    /** Stop sending; anything still queued is discarded here, after it is written to storage for the next page. */
     stop() {
+      if (!fatal) keeper.persist();
       Object.values(lanes).forEach((lane) => lane.stop());
     },
 

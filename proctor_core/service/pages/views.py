@@ -6,7 +6,7 @@ it is in no server or proxy log), and never in a cookie; a reload of that page r
 browser the start page's script opens the session through ``POST /api/v1/sessions``, which needs no cookie, so the
 form also works inside a cross-site iframe where the CSRF cookie is dropped; the form post is the fallback without
 JavaScript. The result page is opened
-by a key that reads that one session's result and nothing else.
+by a key that reads that one session's result and nothing else; it draws the receipt with the widget's renderer.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ from django.urls import reverse
 from django.views import View
 from pydantic import ValidationError
 
-from proctor_core.scoring import RECEIPT_COLUMNS, receipt_row
+from proctor_core import wording
 from proctor_core.service import api
+from proctor_core.service.apps import service_config
+from proctor_core.service.engines import engine_for
 from proctor_core.service.exceptions import UnknownExam
 from proctor_core.service.models import Exam, ProctoringSession
 from proctor_core.service.pages.wrapper import exam_address_refusal, exam_unavailable, monitoring_page
 from proctor_core.service.review.adjudication import current_decisions
-from proctor_core.service.schemas import SessionCreate
+from proctor_core.service.schemas import ScoreOut, SessionCreate
 from proctor_core.service.throttling import SessionCreationThrottle, allowed
 from proctor_core.service.tokens import check_result_key
 
@@ -74,14 +76,21 @@ class StartView(View):
         return HttpResponseRedirect(f"{reverse('proctor:monitor', args=[session.pk])}#token={token}", status=303)
 
     def _form(self, request: HttpRequest, *, values: dict, errors: dict, status: int = 200) -> HttpResponse:
-        exams = Exam.objects.filter(standalone=True)
+        exams = [(exam, exam_rules(exam)) for exam in Exam.objects.filter(standalone=True)]
         shown = {key: value.replace("\x00", "\ufffd") for key, value in values.items()}  # refused, not echoed
+        shown["exam"] = shown.get("exam") or service_config().conf.DEFAULT_EXAM  # preselected: the API's default
         placeholder = str(UUID(int=0))
         monitor_url = reverse("proctor:monitor", args=[placeholder]).replace(placeholder, "{id}")
         context = {
             "exams": exams, "values": shown, "errors": errors, "api_base": api.api_base(), "monitor_url": monitor_url
         }
         return render(request, "proctor/start.html", context, status=status)
+
+
+def exam_rules(exam: Exam) -> tuple[str, ...]:
+    """What the exam counts, in the words the start page shows before a candidate starts."""
+    engine = engine_for(exam.config)
+    return wording.exam_rules((a.spec.name, a.rule, a.points, a.notice) for a in engine.detectors)
 
 
 class MonitorView(View):
@@ -99,7 +108,11 @@ class MonitorView(View):
 
 
 class ResultView(View):
-    """The candidate's receipt: score, risk band, every deduction explained, coverage and notices in words."""
+    """The candidate's receipt: score, risk band, every deduction explained, coverage and notices in words.
+
+    The page carries the stored score report as JSON (the shape of the API's end answer) and draws it with the
+    widget's own receipt renderer (widget/src/result-page.js), so the page and the widget's receipt are one design.
+    """
 
     def get(self, request: HttpRequest, session_id: UUID) -> HttpResponse:
         if not check_result_key(session_id, request.GET.get("key", "")):
@@ -107,13 +120,15 @@ class ResultView(View):
         session = ProctoringSession.objects.select_related("exam", "candidate").filter(pk=session_id).first()
         if session is None:
             raise Http404("no such result")
-        report = None if session.active else api.stored_report(session)
-        dismissed = list(current_decisions(session).values()).count("dismissed")
-        receipt = {
-            "columns": [heading for _, heading in RECEIPT_COLUMNS],
-            "rows": [receipt_row(penalty) for penalty in report.penalties] if report else [],
+        result = None
+        if not session.active:
+            report = ScoreOut.model_validate(api.stored_report(session).to_json()).model_dump(mode="json")
+            result = {"report": report, "dismissed": list(current_decisions(session).values()).count("dismissed")}
+        context = {
+            "session": session,
+            "result": result,
+            "start_url": reverse("proctor:start") if session.exam.standalone else "",
         }
-        context = {"session": session, "report": report, "dismissed": dismissed, "receipt": receipt}
         response = render(request, "proctor/result.html", context)
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"

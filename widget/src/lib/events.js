@@ -25,10 +25,11 @@ export const NOTICES = Object.freeze([
  * millisecond.
  *
  * @param {() => number} [now=Date.now]
+ * @param {number} [after=0] the largest seq already used (e.g. by observations kept across a reload)
  * @returns {() => number}
  */
-export function createSequence(now = Date.now) {
-  let last = 0;
+export function createSequence(now = Date.now, after = 0) {
+  let last = after;
   return () => {
     last = Math.max(last + 1, Math.floor(now()));
     return last;
@@ -49,10 +50,13 @@ export function formatCapturedAt(ms) {
  * @param {string} type one of {@link PAGE_EVENTS} or {@link NOTICES}
  * @param {number} seq
  * @param {number} capturedAtMs
+ * @param {{lost?: {frames: number, audio: number, events: number}}} [extra] `lost`: for `observations_lost`, what
+ *   was given up per stream
  */
-export function pageEventBody(type, seq, capturedAtMs) {
+export function pageEventBody(type, seq, capturedAtMs, extra = {}) {
   if (!PAGE_EVENTS.includes(type) && !NOTICES.includes(type)) throw new TypeError(`unknown page event ${type}`);
-  return { type, seq, captured_at: formatCapturedAt(capturedAtMs) };
+  if (extra.lost && type !== "observations_lost") throw new TypeError("lost counts belong to observations_lost");
+  return { type, seq, captured_at: formatCapturedAt(capturedAtMs), ...(extra.lost ? { lost: extra.lost } : {}) };
 }
 
 /**

@@ -166,6 +166,14 @@ export function createRetryQueue(send, options = {}) {
     },
 
     /**
+     * Every item not delivered yet, oldest first, including the one being sent (what a reload must keep).
+     * @returns {any[]}
+     */
+    pending() {
+      return items.slice();
+    },
+
+    /**
      * Resolves to true when the queue is empty; to false after `timeoutMs`, or once the queue is stopped.
      * @param {number} [timeoutMs=Infinity]
      * @returns {Promise<boolean>}

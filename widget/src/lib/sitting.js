@@ -8,8 +8,11 @@
 
 const key = (sessionId) => `proctor.token.${sessionId}`;
 
-/** @returns {Storage | null} */
-function defaultStorage() {
+/**
+ * The tab's sessionStorage, or null where the browser refuses it.
+ * @returns {Storage | null}
+ */
+export function tabStorage() {
   try {
     return globalThis.sessionStorage ?? null;
   } catch {
@@ -22,7 +25,7 @@ function defaultStorage() {
  * @param {string} token
  * @param {Storage | null} [storage]
  */
-export function rememberToken(sessionId, token, storage = defaultStorage()) {
+export function rememberToken(sessionId, token, storage = tabStorage()) {
   try {
     storage?.setItem(key(sessionId), token);
   } catch {
@@ -35,7 +38,7 @@ export function rememberToken(sessionId, token, storage = defaultStorage()) {
  * @param {Storage | null} [storage]
  * @returns {string | null}
  */
-export function recallToken(sessionId, storage = defaultStorage()) {
+export function recallToken(sessionId, storage = tabStorage()) {
   try {
     return storage?.getItem(key(sessionId)) ?? null;
   } catch {

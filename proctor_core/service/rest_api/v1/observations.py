@@ -70,5 +70,5 @@ class EventsView(SessionView):
         session = self.get_session(request, session_id)
         check_open(session)
         body = EventIn.model_validate(request.data)
-        event = PageEvent(type=body.type)
+        event = PageEvent(type=body.type, lost=body.lost.model_dump() if body.lost else {})
         return Response(record(session, ObservationKind.PAGE, event, seq=body.seq, captured_at=body.captured_at))

@@ -63,6 +63,7 @@ def session_detail(session: ProctoringSession) -> dict:
         needs_review=report.needs_review if report else None,
         review_reasons=list(report.review_reasons) if report else None,
         notices=list(report.notices) if report else None,
+        receipt=report.to_json()["receipt"] if report else None,
         result_url=api.result_url(session),
     ).model_dump(mode="json")
 
