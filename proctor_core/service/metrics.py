@@ -52,8 +52,8 @@ LATENCY = Histogram(
 )
 OBSERVATIONS = Counter(
     "proctor_observations",
-    "Frames, audio samples and page events by outcome: the face status of a judged frame, 'accepted' for audio "
-    "and events, or the error code of a refused one",
+    "Frames, on-device verdicts, audio samples and page events by outcome: the face status of a judged frame or "
+    "verdict, 'accepted' for audio and events, or the error code of a refused request",
     ["kind", "outcome"],
 )
 ANALYSIS = Histogram(
@@ -88,7 +88,21 @@ class MetricsMiddleware:
         if route in OBSERVATION_ROUTES:
             kind = OBSERVATION_ROUTES[route]
             OBSERVATIONS.labels(kind, _outcome(kind, response)).inc()
+        elif route == "proctor_api:verdicts":
+            _count_batch(response)
         return response
+
+
+def _count_batch(response: HttpResponse) -> None:
+    """A batch of on-device verdicts: each verdict by its face status and each audio report, or the refusal once."""
+    data = getattr(response, "data", None)
+    if response.status_code >= 300 or not isinstance(data, dict):
+        OBSERVATIONS.labels("verdict", _outcome("verdict", response)).inc()
+        return
+    for verdict in data.get("verdicts", ()):
+        OBSERVATIONS.labels("verdict", str(verdict.get("face_status"))).inc()
+    for _ in data.get("audio", ()):
+        OBSERVATIONS.labels("audio", "accepted").inc()
 
 
 class StateCollector(Collector):

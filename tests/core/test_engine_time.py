@@ -146,3 +146,60 @@ def test_buffered_observations_older_than_the_window_are_judged_on_arrival() -> 
     assert outcome.judged_at == START + 100  # never before the stream's last observation
     clock.now = START + 101
     assert engine.observe(outcome.state, FRAME, ONE, captured_at=START + 101).judged_at == START + 101
+
+
+def replay_in_batches(client: Callable[[float, int], float | None], every_s: float = 5.0):
+    """:func:`replay`, but the frames and audio reports wait and are judged together every ``every_s`` seconds of
+    server time (as the on-device widget sends them); page events go at once.
+
+    Returns the violations as (seconds after start, code) and each observation's judged time, in traffic order.
+    """
+    clock = FakeClock(START)
+    engine = Engine(ExamConfig.from_preset("interview"), make_plugin_manager(load_entrypoints=False), clock=clock)
+    state = engine.start()
+    fired: list[tuple[float, str]] = []
+    judged: dict[int, float] = {}
+    waiting: list[tuple[int, float, ObservationKind, object, float | None]] = []
+
+    def judge(indexes: list[int], outcomes) -> None:
+        nonlocal state
+        for index, outcome in zip(indexes, outcomes, strict=True):
+            fired.extend((round(v.at - START, 1), v.code) for v in outcome.violations)
+            judged[index] = outcome.judged_at
+        state = outcomes[-1].state
+
+    def send_batch() -> None:
+        clock.now = START + waiting[-1][1]  # with the newest, as it would have arrived alone
+        batch = [(kind, data, None, captured_at) for _, _, kind, data, captured_at in waiting]
+        judge([index for index, *_ in waiting], engine.observe_batch(state, batch))
+        waiting.clear()
+
+    for index, (offset, kind, data) in enumerate(traffic()):
+        if waiting and offset >= every_s * (int(waiting[0][1] // every_s) + 1):
+            send_batch()
+        clock.now = START + offset
+        if kind is PAGE:
+            judge([index], [engine.observe(state, kind, data, captured_at=client(clock.now, index))])
+        else:
+            waiting.append((index, offset, kind, data, client(clock.now, index)))
+    send_batch()
+    return sorted(fired), [judged[index] for index in range(len(judged))]
+
+
+_, CONTROL_JUDGED = replay(lambda now, i: now - 0.05)
+
+
+@pytest.mark.parametrize("skew", [0.0, 3600.0, -86_400.0], ids=["right", "an hour ahead", "a day behind"])
+def test_batches_spanning_seconds_are_judged_as_observations_sent_one_by_one(skew: float) -> None:
+    """The first batch too (here before any page event told the clock): the client's clock offset is learnt from
+    the batch's newest capture time, so each observation is judged at the time it would have been alone."""
+    fired, judged = replay_in_batches(lambda now, i: now + skew - 0.05, every_s=3.0)
+    assert fired == sorted(CONTROL)
+    assert judged == pytest.approx([at for _, at in CONTROL_JUDGED], abs=1e-6)
+
+
+def test_a_batch_with_a_capture_time_in_the_future_is_judged_at_arrival_and_the_next_recovers() -> None:
+    fired, judged = replay_in_batches(lambda now, i: now + 10**6 if i == POISON_AT else now - 0.05)
+    assert Counter(code for _, code in fired) == Counter(code for _, code in CONTROL)
+    assert all(at <= START + 61 for at in judged)
+    assert judged[-10:] == pytest.approx([at for _, at in CONTROL_JUDGED][-10:], abs=1e-6)

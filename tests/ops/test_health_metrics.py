@@ -232,3 +232,31 @@ def test_metrics_still_answer_when_the_database_does_not(client, monkeypatch, ca
     assert "proctor_sessions_open" not in values
     assert any(name.startswith("proctor_http_requests_total") for name in values)  # the counters still come
     assert "the database did not answer: connection refused" in caplog.text
+
+
+def test_each_verdict_and_audio_report_of_a_batch_is_counted(client):
+    exam = api.get_or_create_exam(
+        "ondevice", title="On-device", standalone=True,
+        config=ExamConfig.from_preset("interview").model_copy(update={"analysis": "device"}),
+    )
+    body = APIClient().post("/api/v1/sessions", {"name": "Ada", "email": "ada@example.org", "exam": exam.slug},
+                            format="json").json()
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {body['token']}")
+    url = f"/api/v1/sessions/{body['id']}/verdicts"
+    face = {"x": 200, "y": 120, "width": 180, "height": 180, "score": 0.9, "yaw_deg": 2.0, "turned": False}
+    verdicts = [{"seq": s, "width": 640, "height": 480, "faces": [face] if s else [], "sha256": "0" * 64}
+                for s in range(3)]
+    batch = {"verdicts": verdicts, "audio": [{"seq": 9, "is_silent": False}]}
+    before = {outcome: sample("proctor_observations_total", kind="verdict", outcome=outcome)
+              for outcome in ("ok", "no_face", "invalid_request")}
+    audio = sample("proctor_observations_total", kind="audio", outcome="accepted")
+    assert http.post(url, batch, format="json").status_code == 200
+    assert http.post(url, {"verdicts": [], "audio": []}, format="json").status_code == 400
+
+    values = scrape(client)
+    assert values['proctor_observations_total{kind="verdict",outcome="ok"}'] == before["ok"] + 2
+    assert values['proctor_observations_total{kind="verdict",outcome="no_face"}'] == before["no_face"] + 1
+    assert values['proctor_observations_total{kind="audio",outcome="accepted"}'] == audio + 1
+    refused = values['proctor_observations_total{kind="verdict",outcome="invalid_request"}']
+    assert refused == before["invalid_request"] + 1
