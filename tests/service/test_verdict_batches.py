@@ -8,7 +8,6 @@ import random
 from datetime import datetime
 
 import pytest
-from conftest import START
 from test_verdicts import FACE, send, verdict
 
 from proctor_core.service import recording
@@ -16,8 +15,15 @@ from proctor_core.service.models import ObservationReceipt, ProctoringSession, V
 from proctor_core.service.rest_api.v1.verdicts import MAX_BATCH, MAX_BATCH_BYTES
 from proctor_core.service.spotcheck_models import VerdictCheck
 
+START = 1_700_000_000.0
+"""The fake clock's start, when the sessions open (checked by :func:`at_start`)."""
 SKEW = 1000.0
 """The candidate's clock is this far ahead of the service's: capture times are judged on the service's clock."""
+
+
+@pytest.fixture(autouse=True)
+def at_start(clock):
+    assert clock.now == START
 
 
 def audio(seq: int, at: float, silent: bool = False) -> dict:
