@@ -3,11 +3,11 @@
 Each variant is one gunicorn worker on a loopback port (the service with `proctor serve`'s defaults); all run at
 once and are fed in turn (interleaved), ``repeat`` rounds, each variant ``seconds`` per round, from two connections
 (one request always waiting, so the worker never idles) with the frames as the widget sends them: a raw
-``image/jpeg`` body with its ``seq`` in the query (the original server gets the base64 JSON its page sent). The worker's CPU time
-(user + system, from /proc) before and after a turn divided into the frames it answered gives frames per worker
-CPU-second, which holds whatever else runs on the machine; the load generator, PostgreSQL and other processes are
-not in it. Each worker is warmed up for a second first. Rounds are paired, so the ratio to the original server
-is taken per round as well.
+``image/jpeg`` body with its ``seq`` in the query (the original server gets the base64 JSON its page sent). The
+worker's CPU time (user + system, from /proc) before and after a turn divided into the frames it answered gives
+frames per worker CPU-second, which holds whatever else runs on the machine; the load generator, PostgreSQL and
+other processes are not in it. Each worker is warmed up for a second first. Rounds are paired, so the ratio to the
+original server is taken per round as well.
 
 Then latency below saturation: a worker given one core answers its median frames per CPU-second each second, its
 saturation; it is offered 80% of that, one frame at a time on a fixed schedule (open loop: a frame is sent on time
@@ -26,6 +26,9 @@ import statistics
 import time
 
 from load import REQUEST_TIMEOUT_S, Server, Stats, open_sessions
+
+IDLE_S = 1.0
+"""A kept-open connection idle longer than this is not used again (gunicorn closes idle ones after 2 s)."""
 
 
 class Connection:
@@ -86,13 +89,18 @@ async def feed(server: Server, frames: list[bytes], sessions, seconds: float, se
 
 async def paced(server: Server, frames: list[bytes], sessions, rate: float, seconds: float, seq_from: int) -> Stats:
     """Frames offered at ``rate`` per second on a fixed schedule, whether or not earlier ones were answered; each
-    goes on an idle kept-open connection if there is one, else on a new one."""
+    goes on a connection kept open from an earlier frame if one has been idle for less than :data:`IDLE_S`, else on
+    a new one (as a browser does, before the server's keep-alive timeout can close it under a request)."""
     stats, tasks, idle = Stats(), [], []
 
     async def one(i: int) -> None:
         session_id, auth = sessions[i % len(sessions)]
         path, body, kind = frame_request(session_id, frames[i % len(frames)], seq_from + i)
-        connection = idle.pop() if idle else Connection(server.port)
+        while idle and time.perf_counter() - idle[0][1] > IDLE_S:  # oldest first; the newest is used below
+            stale, _ = idle.pop(0)
+            if stale.writer is not None:
+                stale.writer.close()
+        connection = idle.pop()[0] if idle else Connection(server.port)
         started = time.perf_counter()
         try:
             status = await asyncio.wait_for(
@@ -101,7 +109,7 @@ async def paced(server: Server, frames: list[bytes], sessions, rate: float, seco
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             status = type(exc).__name__
         else:
-            idle.append(connection)
+            idle.append((connection, time.perf_counter()))
         if isinstance(status, int) and status < 400:
             stats.latencies.append(time.perf_counter() - started)
         else:
@@ -112,7 +120,7 @@ async def paced(server: Server, frames: list[bytes], sessions, rate: float, seco
         await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
-    for connection in idle:
+    for connection, _ in idle:
         if connection.writer is not None:
             connection.writer.close()
     return stats
