@@ -61,9 +61,6 @@ def check_open(session: ProctoringSession) -> None:
 class _Conflict(Exception):
     """The optimistic write lost: the session changed since it was read, or the ``seq`` was answered meanwhile."""
 
-    def __init__(self, answered: bool) -> None:
-        self.answered = answered
-
 
 def record(
     session: ProctoringSession,
@@ -91,12 +88,14 @@ def record(
     try:
         with transaction.atomic():
             result, failures = _judge_and_save(session, *args, optimistic=True)
-    except _Conflict as conflict:
-        replay = stored_answer(session, kind, seq) if conflict.answered else None
-        if replay is not None:
-            return replay
+    except _Conflict:
         with transaction.atomic():
             locked = locked_session(session.pk)
+            # Under the lock no other request can answer this seq: a stored answer now is final, and without one
+            # the receipt INSERT below cannot fall short.
+            replay = stored_answer(locked, kind, seq) if seq is not None else None
+            if replay is not None:
+                return replay
             reuse_loaded_exam(locked, session)
             result, failures = _judge_and_save(locked, *args, optimistic=False)
     for failure in failures:
@@ -120,13 +119,13 @@ def _judge_and_save(session, kind, data, seq, captured_at, frame, answer, *, opt
     outcome = engine.observe(state, kind, data, seq=seq, captured_at=captured_at)
     if not save_state(session, outcome.state.to_json()):
         if optimistic:
-            raise _Conflict(answered=False)
+            raise _Conflict
         raise SessionEnded("the session has ended; it takes no more observations")  # pragma: no cover (row locked)
     records = violation_records(session, engine, outcome.violations, frame, captured_at)
     violations = [violation_json(r, has_evidence=r.evidence_jpeg is not None) for r in records]
     result = {**(answer or {}), "violations": violations}
     if seq is not None and not insert_receipt(session, kind, seq, result):
-        raise _Conflict(answered=True)
+        raise _Conflict
     ViolationRecord.objects.bulk_create(records)
     if outcome.violations:
         info = session_info(session)
@@ -196,7 +195,7 @@ def _judge_batch(session: ProctoringSession, items: Sequence[Observed], *, optim
     if fresh:
         if not save_state(session, outcomes[-1].state.to_json()):
             if optimistic:
-                raise _Conflict(answered=False)
+                raise _Conflict
             raise SessionEnded("the session has ended; it takes no more observations")  # pragma: no cover
         for item, outcome in fresh:
             rows = violation_records(session, engine, outcome.violations, None, item.captured_at)
@@ -204,7 +203,7 @@ def _judge_batch(session: ProctoringSession, items: Sequence[Observed], *, optim
             violations = [violation_json(r, has_evidence=False) for r in rows]
             results[item.kind.value, item.seq] = {**item.answer, "violations": violations}
         if insert_receipts(session, results) < len(results):
-            raise _Conflict(answered=True)  # locked, the receipts were looked up first: never
+            raise _Conflict  # locked, the receipts were looked up first: never
         ViolationRecord.objects.bulk_create(records)
         caused = [violation for _, outcome in fresh for violation in outcome.violations]
         if caused:
