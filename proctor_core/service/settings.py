@@ -148,7 +148,7 @@ STATICFILES_DIRS = [("widget", REPO_DIR / "widget" / "src")] if (REPO_DIR / "wid
 # On-device analysis: the face finder's ONNX models, the very files the service runs (package data of
 # proctor_vision), served beside the widget's finder as /static/widget/ondevice/models/; ONNX Runtime Web, installed
 # by `npm ci --prefix widget` (widget/package.json), served as /static/ort/.
-STATICFILES_DIRS += [("widget/ondevice/models", str(resources.files("proctor_vision").joinpath("models")))]
+STATICFILES_DIRS += [("widget/ondevice/models", Path(str(resources.files("proctor_vision").joinpath("models"))))]
 ORT_DIR = REPO_DIR / "widget" / "node_modules" / "onnxruntime-web" / "dist"
 STATICFILES_DIRS += [("ort", ORT_DIR)] if ORT_DIR.is_dir() else []
 WHITENOISE_USE_FINDERS = True
