@@ -145,7 +145,7 @@ def main() -> None:
         for name, count, turned in (
             ("in-browser (short + full range, larger count)", lambda d, s: len(d["faces"]),
              lambda d, s: d["faces"][0]["turned"] if len(d["faces"]) == 1 else None),
-            ("service (short range, full range if none)", lambda d, s: s.face_count,
+            ("service (short range at 256 x 192, a second look on crops)", lambda d, s: s.face_count,
              lambda d, s: s.faces[0].turned if s.face_count == 1 else None),
         ):
             cells = []
