@@ -272,8 +272,11 @@ class Traffic:
         self.attempts: list[tuple[str, int, dict | None]] = []
         self.delivered: set[tuple[str, int]] = set()
         self.requests: list[Any] = []
+        self.settled: set[Any] = set()  # requests answered (finished or failed) so far
         page.on("request", self._on_request)
         page.on("response", self._on_response)
+        page.on("requestfinished", self._on_settled)
+        page.on("requestfailed", self._on_settled)
 
     @staticmethod
     def _observation(request) -> tuple[str, int, dict | None] | None:
@@ -298,6 +301,9 @@ class Traffic:
         if observation and response.status == 200:
             self.delivered.add(observation[:2])
 
+    def _on_settled(self, request) -> None:
+        self.settled.add(request)
+
     def sent(self, stream: str) -> list[dict | None]:
         """Bodies of the distinct observations of ``stream``, in the order first attempted."""
         self.page.wait_for_timeout(100)  # let Playwright deliver the events still pending
@@ -308,8 +314,10 @@ class Traffic:
         return list(seen.values())
 
     def undelivered(self) -> set[tuple[str, int]]:
-        """Observations attempted but never answered with 200."""
-        self.page.wait_for_timeout(100)
+        """Observations attempted but never answered with 200, once every request posted so far has its answer
+        (the frame of the current second may still be on its way: that is not a loss)."""
+        posted = list(self.requests)
+        wait_for(lambda: self.settled.issuperset(posted), 15, "the answers to what is in flight", page=self.page)
         return {(stream, seq) for stream, seq, _ in self.attempts} - self.delivered
 
 
