@@ -9,6 +9,10 @@ The models are MediaPipe's .tflite files converted to ONNX at build time (``tool
 unchanged, outputs checked against OpenCV's run of the .tflite). The short-range network is fully convolutional: it
 runs on any input whose sides are multiples of 16, with one anchor grid per input shape (MediaPipe feeds it
 128 x 128). The full-range network's upsampling has fixed shapes, so it takes 192 x 192 only.
+
+ONNX Runtime is imported when the first model loads, not with this module: importing it starts native threads, and
+a process that forks after that (gunicorn's arbiter, which loads the plugins) gets workers that hang or abort when
+they exit.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from importlib import resources
 
 import cv2
 import numpy as np
-import onnxruntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class BlazeFace:
     """
 
     def __init__(self, spec: ModelSpec, *, threads: int = 1) -> None:
+        import onnxruntime  # here, not at the top: see the module's description
+
         self.spec = spec
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads

@@ -149,3 +149,42 @@ def test_a_program_that_dies_is_restarted_and_sigterm_stops_all(service):
     assert requests.get(f"{base}/health/live", timeout=5).status_code == 200
     assert stop(process, signal.SIGTERM) == 0
     wait_for(lambda: not any(alive(pid) for pid in (web, restarted, periodic)), 10, "every program to exit")
+
+
+def test_web_workers_that_analysed_frames_stop_at_once(tmp_path):
+    """SIGTERM to ``proctor serve --web-only`` after its workers ran the face finder: every worker exits cleanly
+    within seconds (gunicorn would wait 30 s for a hung one), and none aborts. A finder runtime loaded before the
+    workers are forked would make them hang or abort at exit."""
+    port = free_port()
+    env = fast_env(tmp_path, port)
+    proctor(env, "migrate", "-v0")
+    proctor(env, "demo")
+    log = tmp_path / "web.log"
+    process = start(env, "serve", "--web-only", log=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: requests.get(f"{base}/health/live", timeout=5).ok, 60, "the web server")  # no task worker
+        workers = children(process.pid)
+        assert len(workers) == 2, workers
+        candidate = {"name": "Ann Example", "email": "ann@example.org"}
+        opened = requests.post(f"{base}/api/v1/sessions", json=candidate, timeout=30)
+        assert opened.status_code == 201, opened.text
+        session_id, token = opened.json()["id"], opened.json()["token"]
+        frame = (ROOT / "tests" / "data" / "grace_hopper.jpg").read_bytes()
+        for seq in range(1, 7):  # over new connections: both workers get frames
+            answer = requests.post(
+                f"{base}/api/v1/sessions/{session_id}/frames?seq={seq}", data=frame, timeout=30,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"},
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["face_status"] == "ok"
+        started = time.monotonic()
+        assert stop(process, signal.SIGTERM, timeout=20) == 0
+        assert time.monotonic() - started < 10
+        assert not any(alive(pid) for pid in workers)
+        text = log.read_text()
+        assert "Worker exiting" in text
+        assert "SIGABRT" not in text and "terminate called" not in text, text[-3000:]
+    finally:
+        if process.poll() is None:
+            stop(process, signal.SIGKILL)
