@@ -25,10 +25,20 @@ SERVE_FLAGS = ("--web-only", "--no-web")
 
 
 def gunicorn_argv(args: Sequence[str]) -> list[str]:
-    """Gunicorn's command line: defaults from the environment (checked), overridden by ``args``."""
+    """Gunicorn's command line: defaults from the environment (checked), overridden by ``args``.
+
+    ``--preload`` is refused: it would load the face finder's runtime (ONNX Runtime, which starts threads) in the
+    arbiter before it forks, and the workers would then hang or abort whenever they stop.
+    """
+    from django.core.exceptions import ImproperlyConfigured
     from gunicorn.config import KNOWN_SETTINGS
 
     from proctor_core.service.environ import env_float, env_int, env_str
+
+    if "--preload" in [*args, *os.environ.get("GUNICORN_CMD_ARGS", "").split()]:
+        raise ImproperlyConfigured(
+            "gunicorn's --preload is not supported: each worker loads the application (and its face finder) itself"
+        )
 
     defaults: dict[tuple[str, ...], str | None] = {
         ("-b", "--bind"): env_str("PROCTOR_BIND", "127.0.0.1:8000"),

@@ -32,3 +32,19 @@ def test_web_only_and_no_web_exclude_each_other(capsys):
     assert capsys.readouterr().err.strip() == (
         "proctor: configuration error: proctor serve: --web-only and --no-web exclude each other"
     )
+
+
+@pytest.mark.parametrize("where", ["argument", "GUNICORN_CMD_ARGS"])
+def test_preload_is_refused_before_anything_starts(where, capsys, monkeypatch):
+    import gunicorn.app.wsgiapp
+
+    monkeypatch.setattr(gunicorn.app.wsgiapp, "run", lambda: pytest.fail("gunicorn must not start"))
+    args = ["serve", "--web-only"]
+    if where == "argument":
+        args.append("--preload")
+    else:
+        monkeypatch.setenv("GUNICORN_CMD_ARGS", "--workers 2 --preload")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(args)
+    assert exit_.value.code == 2
+    assert "--preload is not supported" in capsys.readouterr().err
