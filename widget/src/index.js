@@ -14,10 +14,10 @@
 
 import { captureFrames } from "./captureFrames.js";
 import { openDevices, stopStreams, watchDevice } from "./devices.js";
+import { createAnnouncements } from "./lib/announcements.js";
 import { lostTotal } from "./lib/backlog.js";
 import { invalidLinkMessage } from "./lib/invalidLink.js";
 import { tabStorage } from "./lib/sitting.js";
-import { describeViolation } from "./lib/status.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
 import { preloadFinder, startOnDevice } from "./ondevice/mode.js";
@@ -109,6 +109,7 @@ export function mountProctorWidget(element, options) {
   element.classList.add("proctor-widget");
   element.replaceChildren(panelRoot, toastRoot);
   const toasts = createToasts(toastRoot);
+  const announcements = createAnnouncements(toasts);
 
   /** @type {"loading" | "consent" | "resuming" | "check" | "monitoring" | "ending" | "ended"} */
   let phase = "loading";
@@ -116,8 +117,6 @@ export function mountProctorWidget(element, options) {
   /** @type {Array<() => void>} */
   let stops = [];
   const reported = new Set();
-  const toasted = new Set(); // violation ids already shown: a replayed answer shows nothing new
-  const recordedSoFar = []; // what was announced, also before the monitoring view existed
   let monitor = null;
   /** @type {import("./ondevice/mode.js").OnDevice | null} on-device analysis, while it runs */
   let onDevice = null;
@@ -133,7 +132,7 @@ export function mountProctorWidget(element, options) {
     isOnline: () => navigator.onLine !== false,
     maxQueued: { frames: MAX_QUEUED_FRAMES },
     storage: tabStorage(),
-    onAnswer: (stream, answer) => showAnswer(stream, answer),
+    onAnswer: (stream, answer) => announcements.showAnswer(stream, answer),
     onConnection: (state) => monitor?.setConnection(state),
     onDropped(item, error) {
       console.warn(`proctor widget: ${item.stream} #${item.seq} given up: ${error.message}`);
@@ -151,11 +150,6 @@ export function mountProctorWidget(element, options) {
     onDevice?.flush();
   }
 
-  function showAnswer(stream, answer) {
-    if (stream === "frames" && answer?.face_status) monitor?.setFace(answer.face_status);
-    for (const violation of answer?.violations ?? []) announce(violation);
-  }
-
   // Observations given up (refused again and again, pushed out of the bounded backlog, or not kept across a
   // reload) are reported as the notice `observations_lost` with their count per stream, one per burst, so the
   // reviewer sees the gap; nothing is dropped in silence.
@@ -169,15 +163,6 @@ export function mountProctorWidget(element, options) {
     transport.reportLost(Date.now());
   }
   if (lostTotal(transport.lost) > 0) reportLost(); // what the previous page of this sitting could not keep
-
-  /** @param {{id: string, code: string, notice?: boolean, detail?: {lasted_s?: number}}} violation */
-  function announce(violation) {
-    if (toasted.has(violation.id)) return;
-    toasted.add(violation.id);
-    recordedSoFar.push(violation);
-    monitor?.addRecorded(violation);
-    toasts.show(violation.code, describeViolation(violation));
-  }
 
   /** Report a device notice once per device and problem. */
   function notify(failure, device) {
@@ -327,7 +312,7 @@ export function mountProctorWidget(element, options) {
     if (!resumed) transport.start().catch(() => {});
     check = null;
     monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
-    recordedSoFar.forEach((violation) => monitor.addRecorded(violation)); // never "Nothing recorded" under a toast
+    announcements.showIn(monitor);
     showPanel(panelRoot, monitor.element, { focus: !resumed });
     if (streams.camera) {
       monitor.preview.srcObject = streams.camera;
@@ -338,7 +323,7 @@ export function mountProctorWidget(element, options) {
       else {
         const device = startOnDevice({
           apiBase, sessionId, token, fetch: fetchFn, capture: (callback) => capture(callback, "binary"),
-          onAnswer: (answer) => showAnswer("frames", answer),
+          onAnswer: (answer) => announcements.showAnswer("frames", answer),
           onFatal: (error) => (error.status === 409 ? end().catch(() => {}) : null),
           fallback(reason) {
             const text = `Your pictures are now analysed by the exam service: ${reason}.`;
