@@ -17,6 +17,7 @@ import { openDevices, stopStreams, watchDevice } from "./devices.js";
 import { createAnnouncements } from "./lib/announcements.js";
 import { lostTotal } from "./lib/backlog.js";
 import { invalidLinkMessage } from "./lib/invalidLink.js";
+import { createLostReporter } from "./lib/lostReports.js";
 import { tabStorage } from "./lib/sitting.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
@@ -67,9 +68,6 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
 
 /** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
 const MAX_QUEUED_FRAMES = 120;
-
-/** Losses within this time make one `observations_lost` notice. */
-const LOST_REPORT_DELAY_MS = 1000;
 
 /**
  * Mount the widget into `element`.
@@ -124,6 +122,8 @@ export function mountProctorWidget(element, options) {
   let session = null;
   let ending = null;
 
+  // Observations given up are reported as the notice `observations_lost`, one per burst (see lib/lostReports.js).
+  const lostReports = createLostReporter((capturedAtMs) => transport.reportLost(capturedAtMs));
   const transport = createTransport({
     apiBase,
     sessionId,
@@ -136,7 +136,7 @@ export function mountProctorWidget(element, options) {
     onConnection: (state) => monitor?.setConnection(state),
     onDropped(item, error) {
       console.warn(`proctor widget: ${item.stream} #${item.seq} given up: ${error.message}`);
-      reportLost();
+      lostReports.soon();
     },
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
@@ -150,19 +150,7 @@ export function mountProctorWidget(element, options) {
     onDevice?.flush();
   }
 
-  // Observations given up (refused again and again, pushed out of the bounded backlog, or not kept across a
-  // reload) are reported as the notice `observations_lost` with their count per stream, one per burst, so the
-  // reviewer sees the gap; nothing is dropped in silence.
-  let lostTimer = null;
-  function reportLost() {
-    lostTimer ??= setTimeout(sendLost, LOST_REPORT_DELAY_MS);
-  }
-  function sendLost() {
-    clearTimeout(lostTimer);
-    lostTimer = null;
-    transport.reportLost(Date.now());
-  }
-  if (lostTotal(transport.lost) > 0) reportLost(); // what the previous page of this sitting could not keep
+  if (lostTotal(transport.lost) > 0) lostReports.soon(); // what the previous page of this sitting could not keep
 
   /** Report a device notice once per device and problem. */
   function notify(failure, device) {
@@ -383,7 +371,7 @@ export function mountProctorWidget(element, options) {
       stopStreams([streams.camera, streams.microphone]);
       if (wasMonitoring && monitor) {
         monitor.preview.srcObject = null;
-        sendLost();
+        lostReports.now();
         if (transport.queued) monitor.setEnding(`Sending ${transport.queued} waiting observations…`);
         await Promise.allSettled([...stopping, transport.drain()]);
         monitor.setEnding("Ending…");
@@ -436,7 +424,7 @@ export function mountProctorWidget(element, options) {
     end,
     /** Remove the widget and stop everything without ending the session. */
     destroy() {
-      clearTimeout(lostTimer);
+      lostReports.cancel();
       stopCapture();
       stopRecheck();
       transport.stop();
