@@ -15,14 +15,10 @@
 import { captureFrames } from "./captureFrames.js";
 import { openDevices, stopStreams, watchDevice } from "./devices.js";
 import { createAnnouncements } from "./lib/announcements.js";
-import { lostTotal } from "./lib/backlog.js";
 import { invalidLinkMessage } from "./lib/invalidLink.js";
-import { createLostReporter } from "./lib/lostReports.js";
-import { tabStorage } from "./lib/sitting.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
 import { preloadFinder, startOnDevice } from "./ondevice/mode.js";
-import { createTransport } from "./transport.js";
 import { consentPanel } from "./ui/consent.js";
 import { deviceCheckPanel } from "./ui/deviceCheck.js";
 import { h, showPanel } from "./ui/dom.js";
@@ -30,6 +26,7 @@ import { monitorPanel } from "./ui/monitor.js";
 import { messagePanel, receiptPanel } from "./ui/receipt.js";
 import { createToasts } from "./ui/toasts.js";
 import { watchToken } from "./watchToken.js";
+import { createWidgetTransport } from "./widgetTransport.js";
 
 export { captureFrames } from "./captureFrames.js";
 export { onAudioActivity } from "./onAudioActivity.js";
@@ -65,9 +62,6 @@ export { openDevice, openDevices, watchDevice } from "./devices.js";
  * @property {(report: any) => void} [onEnd] called with the score report once the session has ended
  * @property {typeof fetch} [fetch]
  */
-
-/** Frames kept while offline (2 minutes at one a second); older ones give way, leaving a gap the server records. */
-const MAX_QUEUED_FRAMES = 120;
 
 /**
  * Mount the widget into `element`.
@@ -122,22 +116,10 @@ export function mountProctorWidget(element, options) {
   let session = null;
   let ending = null;
 
-  // Observations given up are reported as the notice `observations_lost`, one per burst (see lib/lostReports.js).
-  const lostReports = createLostReporter((capturedAtMs) => transport.reportLost(capturedAtMs));
-  const transport = createTransport({
-    apiBase,
-    sessionId,
-    token,
-    fetch: fetchFn,
-    isOnline: () => navigator.onLine !== false,
-    maxQueued: { frames: MAX_QUEUED_FRAMES },
-    storage: tabStorage(),
+  const { transport, lostReports } = createWidgetTransport({
+    apiBase, sessionId, token, fetch: fetchFn,
     onAnswer: (stream, answer) => announcements.showAnswer(stream, answer),
     onConnection: (state) => monitor?.setConnection(state),
-    onDropped(item, error) {
-      console.warn(`proctor widget: ${item.stream} #${item.seq} given up: ${error.message}`);
-      lostReports.soon();
-    },
     onFatal(error) {
       if (error.status === 409) end().catch(() => {});
       else refuse(error);
@@ -149,8 +131,6 @@ export function mountProctorWidget(element, options) {
     transport.flush();
     onDevice?.flush();
   }
-
-  if (lostTotal(transport.lost) > 0) lostReports.soon(); // what the previous page of this sitting could not keep
 
   /** Report a device notice once per device and problem. */
   function notify(failure, device) {
