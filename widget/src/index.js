@@ -12,13 +12,13 @@
  * @module index
  */
 
-import { captureFrames } from "./captureFrames.js";
-import { openDevices, stopStreams, watchDevice } from "./devices.js";
+import { openDevices, stopStreams } from "./devices.js";
 import { createAnnouncements } from "./lib/announcements.js";
 import { invalidLinkMessage } from "./lib/invalidLink.js";
+import { startMonitoring } from "./monitoring.js";
 import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
-import { preloadFinder, startOnDevice } from "./ondevice/mode.js";
+import { preloadFinder } from "./ondevice/mode.js";
 import { consentPanel } from "./ui/consent.js";
 import { deviceCheckPanel } from "./ui/deviceCheck.js";
 import { h, showPanel } from "./ui/dom.js";
@@ -106,12 +106,12 @@ export function mountProctorWidget(element, options) {
   /** @type {"loading" | "consent" | "resuming" | "check" | "monitoring" | "ending" | "ended"} */
   let phase = "loading";
   const streams = { camera: null, microphone: null };
-  /** @type {Array<() => void>} */
+  /** @type {Array<() => any>} what runs on the devices: the microphone's meter, then monitoring */
   let stops = [];
   const reported = new Set();
   let monitor = null;
-  /** @type {import("./ondevice/mode.js").OnDevice | null} on-device analysis, while it runs */
-  let onDevice = null;
+  /** @type {import("./monitoring.js").Monitoring | null} what runs while monitoring */
+  let monitoring = null;
   let check = null;
   let session = null;
   let ending = null;
@@ -125,12 +125,6 @@ export function mountProctorWidget(element, options) {
       else refuse(error);
     },
   });
-
-  /** The page may go away: what waits leaves with `keepalive`. */
-  function flush() {
-    transport.flush();
-    onDevice?.flush();
-  }
 
   /** Report a device notice once per device and problem. */
   function notify(failure, device) {
@@ -210,9 +204,7 @@ export function mountProctorWidget(element, options) {
         onAudioActivity(
           streams.microphone,
           (report, capturedAtMs) => {
-            if (phase === "monitoring" && !onDevice?.postAudio(report, capturedAtMs)) {
-              transport.postAudio(report, capturedAtMs);
-            }
+            if (phase === "monitoring") monitoring?.postAudio(report, capturedAtMs);
           },
           {
             threshold: silenceThreshold,
@@ -245,7 +237,7 @@ export function mountProctorWidget(element, options) {
   function showCheck() {
     phase = "check";
     startRecheck();
-    check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => startMonitoring() });
+    check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => showMonitoring() });
     if (session?.analysis === "device") preloadFinder().catch(() => {}); // a failure shows when monitoring starts
     showPanel(panelRoot, check.element);
     checkDevices();
@@ -269,12 +261,12 @@ export function mountProctorWidget(element, options) {
       return;
     }
     useDevices(results);
-    startMonitoring({ resumed: true });
+    showMonitoring({ resumed: true });
     if (reportResume) transport.postEvent("session_resumed", Date.now());
   }
 
   /** @param {{resumed?: boolean}} [options] `resumed`: the server already knows monitoring started */
-  function startMonitoring({ resumed = false } = {}) {
+  function showMonitoring({ resumed = false } = {}) {
     phase = "monitoring";
     stopRecheck();
     if (!resumed) transport.start().catch(() => {});
@@ -282,60 +274,15 @@ export function mountProctorWidget(element, options) {
     monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
     announcements.showIn(monitor);
     showPanel(panelRoot, monitor.element, { focus: !resumed });
-    if (streams.camera) {
-      monitor.preview.srcObject = streams.camera;
-      const capture = (callback, encoding = frameEncoding) =>
-        captureFrames(streams.camera, callback, { intervalMs: frameIntervalMs, quality: jpegQuality, encoding });
-      const serverAnalysis = () => capture((image, at) => transport.postFrame(image, at));
-      if (session?.analysis !== "device") stops.push(serverAnalysis());
-      else {
-        const device = startOnDevice({
-          apiBase, sessionId, token, fetch: fetchFn, capture: (callback) => capture(callback, "binary"),
-          onAnswer: (answer) => announcements.showAnswer("frames", answer),
-          onFatal: (error) => (error.status === 409 ? end().catch(() => {}) : null),
-          fallback(reason) {
-            const text = `Your pictures are now analysed by the exam service: ${reason}.`;
-            toasts.show("analysis_fallback", { title: "On-device analysis off", text, tone: "warn" });
-            return serverAnalysis();
-          },
-        });
-        onDevice = device;
-        stops.push(() => device.stop());
-      }
-    } else {
-      monitor.setDeviceProblem("The camera is not available: the reviewer is told.", "camera");
-    }
-    monitor.setMicrophone(streams.microphone ? "quiet" : "off");
-    for (const device of /** @type {const} */ (["camera", "microphone"])) {
-      if (!streams[device]) continue;
-      stops.push(
-        watchDevice(device, streams[device], (failure) => {
-          notify(failure, device);
-          monitor?.setDeviceProblem(failure.message, device);
-          if (device === "microphone") monitor?.setMicrophone("off");
-        }),
-      );
-    }
-    stops.push(
-      pageEvents(
-        (type, at) => {
-          transport.postEvent(type, at);
-          if (type === "tab_hidden") flush();
-        },
-        { focus: trackFocus },
-      ),
-    );
-    const onOnline = () => transport.retryNow();
-    const onOffline = () => monitor?.setConnection({ online: false, queued: transport.queued });
-    const onPageHide = () => flush();
-    window.addEventListener("online", onOnline);
-    window.addEventListener("offline", onOffline);
-    window.addEventListener("pagehide", onPageHide);
-    stops.push(() => {
-      window.removeEventListener("online", onOnline);
-      window.removeEventListener("offline", onOffline);
-      window.removeEventListener("pagehide", onPageHide);
+    monitoring = startMonitoring({
+      streams, monitor, transport, toasts, notify, pageEvents, trackFocus,
+      analysis: session?.analysis,
+      api: { apiBase, sessionId, token, fetch: fetchFn },
+      frames: { intervalMs: frameIntervalMs, quality: jpegQuality, encoding: frameEncoding },
+      onAnswer: (stream, answer) => announcements.showAnswer(stream, answer),
+      onEnded: () => end().catch(() => {}),
     });
+    stops.push(monitoring.stop);
     onMonitoring();
   }
 
