@@ -12,11 +12,11 @@
  * @module index
  */
 
-import { openDevices, stopStreams } from "./devices.js";
+import { stopStreams } from "./devices.js";
+import { holdDevices } from "./heldDevices.js";
 import { createAnnouncements } from "./lib/announcements.js";
 import { invalidLinkMessage } from "./lib/invalidLink.js";
 import { startMonitoring } from "./monitoring.js";
-import { onAudioActivity } from "./onAudioActivity.js";
 import { onPageEvents } from "./onPageEvents.js";
 import { preloadFinder } from "./ondevice/mode.js";
 import { consentPanel } from "./ui/consent.js";
@@ -105,10 +105,8 @@ export function mountProctorWidget(element, options) {
 
   /** @type {"loading" | "consent" | "resuming" | "check" | "monitoring" | "ending" | "ended"} */
   let phase = "loading";
-  const streams = { camera: null, microphone: null };
   /** @type {Array<() => any>} what runs on the devices: the microphone's meter, then monitoring */
   let stops = [];
-  const reported = new Set();
   let monitor = null;
   /** @type {import("./monitoring.js").Monitoring | null} what runs while monitoring */
   let monitoring = null;
@@ -126,19 +124,22 @@ export function mountProctorWidget(element, options) {
     },
   });
 
-  /** Report a device notice once per device and problem. */
-  function notify(failure, device) {
-    const key = `${device}:${failure.notice}:${failure.problem}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    transport.postEvent(failure.notice, Date.now());
-  }
+  const devices = holdDevices({
+    postEvent: (type, capturedAtMs) => transport.postEvent(type, capturedAtMs),
+    silenceThreshold,
+    onAudio(report, capturedAtMs) {
+      if (phase === "monitoring") monitoring?.postAudio(report, capturedAtMs);
+    },
+    onLevel(level, speaking) {
+      check?.setLevel(level);
+      if (phase === "monitoring") monitor?.setMicrophone(speaking ? "speaking" : "quiet");
+    },
+  });
 
   function stopCapture() {
     stops.forEach((stop) => stop());
     stops = [];
-    stopStreams([streams.camera, streams.microphone]);
-    streams.camera = streams.microphone = null;
+    devices.release();
   }
 
   function finish(panel) {
@@ -182,40 +183,11 @@ export function mountProctorWidget(element, options) {
   async function checkDevices() {
     check.reset();
     stopCapture();
-    const results = await openDevices();
-    if (phase !== "check") {
-      stopStreams([results.camera.stream, results.microphone.stream]);
-      return;
-    }
-    useDevices(results);
-    check.setCamera(streams.camera, results.camera.failure?.message);
-    check.setMicrophone(streams.microphone, results.microphone.failure?.message);
-  }
-
-  /** Keep the opened devices, report each failure once, and meter the microphone. */
-  function useDevices(results) {
-    streams.camera = results.camera.stream ?? null;
-    streams.microphone = results.microphone.stream ?? null;
-    for (const device of /** @type {const} */ (["camera", "microphone"])) {
-      if (results[device].failure) notify(results[device].failure, device);
-    }
-    if (streams.microphone) {
-      stops.push(
-        onAudioActivity(
-          streams.microphone,
-          (report, capturedAtMs) => {
-            if (phase === "monitoring") monitoring?.postAudio(report, capturedAtMs);
-          },
-          {
-            threshold: silenceThreshold,
-            onLevel(level, speaking) {
-              check?.setLevel(level);
-              if (phase === "monitoring") monitor?.setMicrophone(speaking ? "speaking" : "quiet");
-            },
-          },
-        ),
-      );
-    }
+    const results = await devices.open(() => phase === "check");
+    if (!results) return;
+    stops.push(devices.keep(results));
+    check.setCamera(devices.streams.camera, results.camera.failure?.message);
+    check.setMicrophone(devices.streams.microphone, results.microphone.failure?.message);
   }
 
   /** Consent given: open the devices only if the token still holds (a newer launch may have replaced it). */
@@ -250,17 +222,14 @@ export function mountProctorWidget(element, options) {
   async function resume() {
     phase = "resuming";
     showPanel(panelRoot, messagePanel("Exam monitoring", "Resuming monitoring…"), { focus: false });
-    const results = await openDevices();
-    if (phase !== "resuming") {
-      stopStreams([results.camera.stream, results.microphone.stream]);
-      return;
-    }
+    const results = await devices.open(() => phase === "resuming");
+    if (!results) return;
     if (!results.camera.stream) {
       stopStreams([results.microphone.stream]);
       showCheck();
       return;
     }
-    useDevices(results);
+    stops.push(devices.keep(results));
     showMonitoring({ resumed: true });
     if (reportResume) transport.postEvent("session_resumed", Date.now());
   }
@@ -275,7 +244,7 @@ export function mountProctorWidget(element, options) {
     announcements.showIn(monitor);
     showPanel(panelRoot, monitor.element, { focus: !resumed });
     monitoring = startMonitoring({
-      streams, monitor, transport, toasts, notify, pageEvents, trackFocus,
+      streams: devices.streams, monitor, transport, toasts, notify: devices.notify, pageEvents, trackFocus,
       analysis: session?.analysis,
       api: { apiBase, sessionId, token, fetch: fetchFn },
       frames: { intervalMs: frameIntervalMs, quality: jpegQuality, encoding: frameEncoding },
@@ -295,7 +264,7 @@ export function mountProctorWidget(element, options) {
       onStop();
       const stopping = stops.map((stop) => stop());
       stops = [];
-      stopStreams([streams.camera, streams.microphone]);
+      devices.close();
       if (wasMonitoring && monitor) {
         monitor.preview.srcObject = null;
         lostReports.now();
