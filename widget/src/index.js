@@ -25,7 +25,7 @@ import { h, showPanel } from "./ui/dom.js";
 import { monitorPanel } from "./ui/monitor.js";
 import { messagePanel, receiptPanel } from "./ui/receipt.js";
 import { createToasts } from "./ui/toasts.js";
-import { watchToken } from "./watchToken.js";
+import { recheckToken } from "./watchToken.js";
 import { createWidgetTransport } from "./widgetTransport.js";
 
 export { captureFrames } from "./captureFrames.js";
@@ -146,7 +146,7 @@ export function mountProctorWidget(element, options) {
     phase = "ended";
     onStop();
     stopCapture();
-    stopRecheck();
+    rechecks.stop();
     transport.stop();
     toasts.clear();
     showPanel(panelRoot, panel);
@@ -160,25 +160,12 @@ export function mountProctorWidget(element, options) {
 
   // Before monitoring, a newer launch can replace this page's token at any time (see watchToken.js); consent
   // checks it too, before any device is opened.
-  let stopWatchingToken = null;
-  function recheck() {
-    if (phase !== "consent" && phase !== "check") return;
-    transport.session().then(
-      (state) => {
-        if (state?.active === false && (phase === "consent" || phase === "check")) end().catch(() => {});
-      },
-      (error) => {
-        if ([401, 403, 404].includes(error.status) && (phase === "consent" || phase === "check")) refuse(error);
-      },
-    );
-  }
-  function startRecheck() {
-    stopWatchingToken ??= watchToken(recheck);
-  }
-  function stopRecheck() {
-    stopWatchingToken?.();
-    stopWatchingToken = null;
-  }
+  const rechecks = recheckToken({
+    session: () => transport.session(),
+    applies: () => phase === "consent" || phase === "check",
+    onEnded: () => end().catch(() => {}),
+    onRefused: refuse,
+  });
 
   async function checkDevices() {
     check.reset();
@@ -208,7 +195,7 @@ export function mountProctorWidget(element, options) {
 
   function showCheck() {
     phase = "check";
-    startRecheck();
+    rechecks.start();
     check = deviceCheckPanel({ onRetry: checkDevices, onStart: () => showMonitoring() });
     if (session?.analysis === "device") preloadFinder().catch(() => {}); // a failure shows when monitoring starts
     showPanel(panelRoot, check.element);
@@ -237,7 +224,7 @@ export function mountProctorWidget(element, options) {
   /** @param {{resumed?: boolean}} [options] `resumed`: the server already knows monitoring started */
   function showMonitoring({ resumed = false } = {}) {
     phase = "monitoring";
-    stopRecheck();
+    rechecks.stop();
     if (!resumed) transport.start().catch(() => {});
     check = null;
     monitor = monitorPanel({ examTitle: examTitle || session?.exam_title, onEnd: end, endable });
@@ -287,7 +274,7 @@ export function mountProctorWidget(element, options) {
 
   function showConsent() {
     phase = "consent";
-    startRecheck();
+    rechecks.start();
     const consent = consentPanel({
       examTitle: examTitle || session?.exam_title,
       keepEvidence,
@@ -322,7 +309,7 @@ export function mountProctorWidget(element, options) {
     destroy() {
       lostReports.cancel();
       stopCapture();
-      stopRecheck();
+      rechecks.stop();
       transport.stop();
       element.replaceChildren();
     },
