@@ -8,6 +8,7 @@ import http.cookiejar
 import json
 import re
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -67,6 +68,18 @@ class Service:
 
     base_url: str
     log: Path
+
+    def received(self, session_id: str) -> set[tuple[str, int]]:
+        """The observations the service recorded for an active session (its retry receipts), read from its SQLite
+        database: what arrived, whether or not the browser saw the answer; named as :class:`Traffic` names them (by
+        the address they were posted to)."""
+        database = self.log.parent / "proctor.sqlite3"
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as connection:
+            rows = connection.execute(
+                "SELECT stream, seq FROM proctor_observationreceipt WHERE session_id = ?", (session_id.replace("-", ""),)
+            ).fetchall()
+        streams = {"frame": "frames", "audio": "audio", "page": "events"}
+        return {(streams[stream], int(seq)) for stream, seq in rows}
 
     def call(self, method: str, path: str, *, token: str | None = None) -> tuple[int, Any]:
         headers = {"Accept": "application/json"}
