@@ -327,11 +327,13 @@ class Traffic:
         return list(seen.values())
 
     def undelivered(self) -> set[tuple[str, int]]:
-        """Observations attempted but never answered with 200, once every request posted so far has its answer
-        (the frame of the current second may still be on its way: that is not a loss)."""
-        posted = list(self.requests)
-        wait_for(lambda: self.settled.issuperset(posted), 15, "the answers to what is in flight", page=self.page)
-        return {(stream, seq) for stream, seq, _ in self.attempts} - self.delivered
+        """Observations posted before the call and never answered with 200, once each of those requests has its
+        answer. Requests posted while waiting (the frame of the next second) are not counted: they are not lost."""
+        posted = len(self.requests)
+        wait_for(
+            lambda: self.settled.issuperset(self.requests[:posted]), 15, "the answers to what is in flight", page=self.page
+        )
+        return {(stream, seq) for stream, seq, _ in self.attempts[:posted]} - self.delivered
 
 
 def switch_tab_away_and_back(candidate: Candidate, chromium: Chromium, *, away_s: float = 2.0) -> None:
