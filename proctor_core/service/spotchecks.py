@@ -20,7 +20,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 
 from proctor_core.service.api import locked_session, session_info
 from proctor_core.service.apps import service_config
@@ -28,6 +28,7 @@ from proctor_core.service.engines import now
 from proctor_core.service.evidence import encode_evidence
 from proctor_core.service.models import ProctoringSession, ViolationRecord, to_datetime
 from proctor_core.service.recording import Observed, analyse_frame, record_batch, violation_json
+from proctor_core.service.session_lookup import Conversions, build, columns
 from proctor_core.service.spotcheck_models import VerdictCheck
 from proctor_core.types import FrameAnalysis, ObservationKind, Violation, ViolationRule
 
@@ -70,9 +71,7 @@ def record_verdicts(
     Besides the recording (:func:`~proctor_core.service.recording.record_batch`) this costs one plain query for
     the session's open checks, and one ``INSERT`` when a picture is asked for.
     """
-    alias = VerdictCheck.objects.db
-    session_id = ProctoringSession._meta.pk.get_db_prep_value(session.pk, connections[alias])
-    known = list(VerdictCheck.objects.raw(_open_checks_sql(alias), [session_id, VerdictCheck.REQUESTED, session_id]))
+    known = open_checks(session)
     first = not known  # no check yet: the session's first verdict is checked
     items = [
         Observed(ObservationKind.FRAME, v.analysis, v.seq, v.captured_at,
@@ -110,17 +109,30 @@ def record_verdicts(
     }
 
 
+def open_checks(session: ProctoringSession) -> list[VerdictCheck]:
+    """The session's checks waiting for a picture, and its first check (so none at all means none yet).
+
+    One plain SELECT per batch (:func:`_open_checks_plan`), its rows built as the ORM builds them.
+    """
+    alias = router.db_for_read(VerdictCheck)
+    sql, conversions = _open_checks_plan(alias)
+    session_id = ProctoringSession._meta.pk.get_db_prep_value(session.pk, connections[alias])
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [session_id, VerdictCheck.REQUESTED, session_id])
+        rows = cursor.fetchall()
+    return [build(VerdictCheck, alias, conversions, row) for row in rows]
+
+
 @cache
-def _open_checks_sql(alias: str) -> str:
-    """The checks waiting for a picture, and the session's first check (so none at all means none yet): one plain
-    SELECT, built once from the model's columns, since it runs for every batch."""
+def _open_checks_plan(alias: str) -> tuple[str, Conversions]:
     quote, meta = connections[alias].ops.quote_name, VerdictCheck._meta
     table, pk, session = quote(meta.db_table), quote(meta.pk.column), quote(meta.get_field("session").column)
-    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
-    return (
-        f"SELECT {columns} FROM {table} WHERE {session} = %s AND ({quote(meta.get_field('status').column)} = %s "
+    selected, conversions = columns(VerdictCheck, alias)
+    sql = (
+        f"SELECT {selected} FROM {table} WHERE {session} = %s AND ({quote(meta.get_field('status').column)} = %s "
         f"OR {pk} = (SELECT MIN({pk}) FROM {table} WHERE {session} = %s))"
     )
+    return sql, conversions
 
 
 def wants_picture(*, caused: bool, first: bool, rng: random.Random) -> bool:
