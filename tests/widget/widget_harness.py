@@ -255,14 +255,14 @@ class Candidate:
         }
 
 
-def start_monitoring(page, frame, *, timeout_ms: int = 20000) -> Candidate:
-    """Fill the start form in ``frame`` (the demo interview exam), give consent, pass the device check and start
+def start_monitoring(page, frame, *, exam: str = "interview", timeout_ms: int = 20000) -> Candidate:
+    """Fill the start form in ``frame`` (the demo exam ``exam``), give consent, pass the device check and start
     monitoring. Uncaught errors of ``page`` are collected in ``Candidate.errors``."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     frame.locator("#name").fill("Ada Candidate")
     frame.locator("#email").fill("ada@example.org")
-    frame.locator("#exam").select_option("interview")
+    frame.locator("#exam").select_option(exam)
     frame.get_by_role("button", name="Start").click()
     frame.get_by_role("button", name="I agree: check my camera and microphone").click(timeout=timeout_ms)
     start = frame.get_by_role("button", name="Start monitoring")
@@ -330,9 +330,8 @@ class Traffic:
         """Observations posted before the call and never answered with 200, once each of those requests has its
         answer. Requests posted while waiting (the frame of the next second) are not counted: they are not lost."""
         posted = len(self.requests)
-        wait_for(
-            lambda: self.settled.issuperset(self.requests[:posted]), 15, "the answers to what is in flight", page=self.page
-        )
+        answered = lambda: self.settled.issuperset(self.requests[:posted])  # noqa: E731
+        wait_for(answered, 15, "the answers to what is in flight", page=self.page)
         return {(stream, seq) for stream, seq, _ in self.attempts[:posted]} - self.delivered
 
 
