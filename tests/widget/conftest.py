@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import widget_media
-from widget_harness import Chromium, Embedder, Service, FrameHandler, free_port
+from widget_harness import Chromium, Embedder, FrameHandler, Service, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PROCTOR_CHROMIUM", "/usr/bin/chromium"))
@@ -73,7 +72,8 @@ def service(tmp_path_factory, embedder, need) -> Iterator[Service]:
     env.update(PROCTOR_BIND=f"127.0.0.1:{port}", PROCTOR_WORKERS="3")
     with log.open("w") as out:
         process = subprocess.Popen(
-            [*cli, "serve", "--web-only", "--access-logfile", "/dev/null"], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT
+            [*cli, "serve", "--web-only", "--access-logfile", "/dev/null"],
+            env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
         )
     service = Service(base_url=f"http://127.0.0.1:{port}", log=log)
     try:

@@ -22,7 +22,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from widget_harness import Candidate, Traffic, switch_tab_away_and_back, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lms_adapter"))  # the LTI suite's test platform

@@ -5,7 +5,6 @@ result page, a monitoring address without a token, and the 404 page."""
 from __future__ import annotations
 
 import pytest
-
 from accessibility import AXE, serious_violations
 from widget_harness import Candidate, switch_tab_away_and_back, wait_for
 
@@ -76,7 +75,9 @@ def test_every_view_passes_axe(axe, browsers, open_page, service):
 def test_the_check_finds_what_it_looks_for(axe, browsers, open_page):
     """A page with an unlabelled button and an image without text: the check reports both."""
     page = open_page(browsers("face", "speech"), "about:blank")
-    page.set_content("<!doctype html><html lang='en'><title>t</title><main><h1>x</h1><button></button><img src='x.png'></main>")
+    page.set_content(
+        "<!doctype html><html lang='en'><title>t</title><main><h1>x</h1><button></button><img src='x.png'></main>"
+    )
     found = serious_violations(page)
     assert any(line.startswith("button-name") for line in found), found
     assert any(line.startswith("image-alt") for line in found), found

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from widget_harness import Traffic, start_monitoring, switch_tab_away_and_back, wait_for
 
 pytestmark = pytest.mark.browser

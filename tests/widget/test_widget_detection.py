@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from widget_harness import Traffic, start_monitoring, wait_for
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,6 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-
 from widget_harness import Candidate, wait_for
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,6 @@ import time
 import urllib.parse
 
 import pytest
-
 from widget_harness import RECORD_STREAMS, Candidate, Traffic, switch_tab_away_and_back, wait_for
 
 pytestmark = pytest.mark.browser
@@ -78,7 +77,8 @@ def test_quiz_pages_resume_monitoring_without_consent_and_are_no_tab_switch(
         page.wait_for_url(f"**page={number}**")
         frame = tool_frame(page)
         frame.locator("[data-pw=monitor]").wait_for(timeout=10000)
-        wait_for(lambda: len(traffic.sent("frames")) > frames_before, 10, "a frame from the new page", page=page)
+        new_frame = lambda before=frames_before: len(traffic.sent("frames")) > before  # noqa: E731
+        wait_for(new_frame, 10, "a frame from the new page", page=page)
         resumed_in.append(time.monotonic() - clicked)
         assert frame.get_by_role("button", name=CONSENT).count() == 0
         assert frame.locator("[aria-labelledby=pw-check-title]").count() == 0, "no device check either"

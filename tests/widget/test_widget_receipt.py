@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from widget_harness import start_monitoring, switch_tab_away_and_back, wait_for
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,6 @@ the end and its receipt, keyboard use, and the widget inside a cross-origin ifra
 from __future__ import annotations
 
 import pytest
-
 from widget_harness import RECORD_STREAMS, Traffic, start_monitoring, switch_tab_away_and_back, wait_for
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,6 @@ without keeping it up for good."""
 from __future__ import annotations
 
 import pytest
-
 from widget_harness import start_monitoring, switch_tab_away_and_back, wait_for
 
 pytestmark = pytest.mark.browser

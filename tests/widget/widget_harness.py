@@ -76,7 +76,8 @@ class Service:
         database = self.log.parent / "proctor.sqlite3"
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as connection:
             rows = connection.execute(
-                "SELECT stream, seq FROM proctor_observationreceipt WHERE session_id = ?", (session_id.replace("-", ""),)
+                "SELECT stream, seq FROM proctor_observationreceipt WHERE session_id = ?",
+                (session_id.replace("-", ""),),
             ).fetchall()
         streams = {"frame": "frames", "audio": "audio", "page": "events"}
         return {(streams[stream], int(seq)) for stream, seq in rows}
