@@ -29,7 +29,7 @@ from lms_adapter.review import review_context
 from lms_adapter.roles import ROLES_CLAIM, LaunchRole, launch_role
 from proctor_core.errors import ProctorError
 from proctor_core.service import api
-from proctor_core.service.pages.wrapper import monitoring_page
+from proctor_core.service.pages.wrapper import exam_address_refusal, exam_unavailable, monitoring_page
 from proctor_core.service.throttling import LtiLoginThrottle, allowed
 
 DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
@@ -89,6 +89,10 @@ def launch(request: HttpRequest) -> HttpResponse:
         instructor = claims.get("name") or claims.get("sub", "")
         return render(request, "lms_adapter/review.html", review_context(resource_link, instructor))
     if role is LaunchRole.LEARNER:
+        exam_url = resource_link.exam.exam_config().exam_url
+        refusal = exam_url and exam_address_refusal(request, exam_url)
+        if refusal:  # before a session is opened, or an open one's token replaced, for an exam that cannot be shown
+            return exam_unavailable(request, refusal)
         session, token = learner_session(resource_link, claims)
         if token is None:
             return redirect(api.result_url(session))

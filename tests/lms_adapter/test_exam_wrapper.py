@@ -199,12 +199,29 @@ def test_an_address_on_the_tool_itself_is_refused(standalone_exam, settings):
     assert ProctoringSession.objects.count() == 0, "no session for an exam that cannot be shown"
 
 
-def test_a_corrected_address_reaches_a_learner_whose_session_is_open(platform, registration, client, settings):
+def test_a_refused_address_opens_no_session_and_a_corrected_one_does(platform, registration, client, settings):
     settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": False}
     first = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped("http://127.0.0.1:9000/exam"))
     assert first.status_code == 409
+    assert ProctoringSession.objects.count() == 0, "no session for an exam that cannot be shown"
 
     fixed = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped(EXAM_URL))
 
     assert fixed.status_code == 200 and f'data-exam-url="{EXAM_URL}"' in fixed.content.decode()
-    assert ProctoringSession.objects.count() == 1, "the same session, resumed"
+    assert ProctoringSession.objects.count() == 1
+
+
+def test_a_refused_address_leaves_an_open_session_and_its_page_alone(platform, registration, client, settings):
+    """The activity's address is broken after the learner started (its administrator edited it): the relaunch says
+    why, and the page already open keeps its token, its session and its monitoring."""
+    opened = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped(EXAM_URL))
+    assert opened.status_code == 200
+    token = opened.context["token"]
+
+    settings.PROCTOR = {**settings.PROCTOR, "EXAM_ADDRESS_LOOPBACK_HTTP": False}
+    refused = platform.launch(client, sub="7", roles=LEARNER, custom=wrapped("http://127.0.0.1:9000/exam"))
+
+    assert refused.status_code == 409 and b"data-token" not in refused.content
+    session = api.session_by_token(token)
+    assert session is not None and session.active, "the open page's token still opens its session"
+    assert ProctoringSession.objects.count() == 1
