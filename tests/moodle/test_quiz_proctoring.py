@@ -1,7 +1,8 @@
 """A proctored Moodle quiz, end to end: the teacher links a two-page quiz to a Proctor activity in the quiz settings;
 a student whose camera is refused cannot start; a student with a face starts, answers on every page, switches tab
 once and submits; the tool records exactly that one tab switch and Moodle's gradebook shows the tool's score; a
-second attempt gets its own session; the teacher's review page links to the Proctor activity's review."""
+second attempt gets its own session; the teacher's review page links to the Proctor activity's review; backups
+carry the quiz's link to its activity."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from widget_harness import free_port, switch_tab_away_and_back
 
 ADD_STUDENT = Path(__file__).with_name("add_student.php")
 ABANDON = Path(__file__).with_name("abandon_attempt.php")
+DUPLICATE = Path(__file__).with_name("duplicate_quiz.php")
+COPY = Path(__file__).with_name("copy_quiz.php")
 
 
 @pytest.fixture(scope="module")
@@ -283,3 +286,40 @@ def test_abandoned_attempt_ends_its_session(harness, tool, proctored, student, f
     bound = [row for row in sessions(tool, student["id"]) if row["attempt_id"] == attempt_id]
     assert bound[0]["active"] is False and bound[0]["score"] is not None, bound
     timings.append(("attempt abandoned", time.monotonic() - started))
+
+
+def test_a_restored_course_keeps_its_quiz_proctored(harness, proctored, tmp_path, timings):
+    """Backup and restore of the course link the restored quiz to the restored Proctor activity; a quiz duplicated
+    in its course stays linked to the same activity; a quiz copied alone into a course without its activity stays
+    proctored and refuses attempts until the teacher links it there (fail closed)."""
+    started = time.monotonic()
+    quiz, activity = proctored["quiz"], proctored["activity"]
+    [[course_id, quiz_name]] = harness.sql(f"SELECT course, name FROM mdl_quiz WHERE id = {quiz['quizid']}")
+    cli = harness.moodle_dir / "admin" / "cli"
+    harness.php(str(cli / "backup.php"), f"--courseid={course_id}", f"--destination={tmp_path}")
+    [backup] = tmp_path.glob("*.mbz")
+    harness.php(str(cli / "restore_backup.php"), f"--file={backup}", "--categoryid=1")
+
+    quizzes = harness.sql(f"SELECT id, course FROM mdl_quiz WHERE name = '{quiz_name}' ORDER BY id")
+    assert len(quizzes) == 2 and quizzes[0] == [str(quiz["quizid"]), course_id], quizzes
+    restored_quiz, restored_course = quizzes[1]
+    linked = harness.sql(
+        "SELECT l.id, l.course FROM mdl_quizaccess_proctor p JOIN mdl_lti l ON l.id = p.ltiid "
+        f"WHERE p.quizid = {restored_quiz}"
+    )
+    assert len(linked) == 1 and linked[0][1] == restored_course, "linked to the restored course's own activity"
+    assert linked[0][0] != str(activity["ltiid"])
+    original = harness.sql(f"SELECT ltiid FROM mdl_quizaccess_proctor WHERE quizid = {quiz['quizid']}")
+    assert original == [[str(activity["ltiid"])]], "the original quiz's link is untouched"
+
+    copy = harness.php(str(DUPLICATE), str(harness.moodle_dir), str(quiz["cmid"])).stdout.strip().splitlines()[-1]
+    assert copy != str(quiz["quizid"])
+    linked = harness.sql(f"SELECT ltiid FROM mdl_quizaccess_proctor WHERE quizid = {int(copy)}")
+    assert linked == [[str(activity["ltiid"])]], "the copy in the same course is proctored by the same activity"
+
+    copied = harness.php(str(COPY), str(harness.moodle_dir), str(quiz["cmid"]), restored_course).stdout
+    copy_id, refusal = copied.strip().splitlines()[-2:]
+    assert harness.sql(f"SELECT course FROM mdl_quiz WHERE id = {int(copy_id)}") == [[restored_course]]
+    assert harness.sql(f"SELECT ltiid FROM mdl_quizaccess_proctor WHERE quizid = {int(copy_id)}") == [["0"]]
+    assert "Proctor activity no longer exists or is not in this course" in refusal, refusal
+    timings.append(("course backup and restore, quiz duplicated and copied", time.monotonic() - started))

@@ -53,12 +53,21 @@ class quizaccess_proctor extends \mod_quiz\local\access_rule_base {
         $this->tool = $tool;
     }
 
+    /**
+     * The rule of a quiz that has a link; a link to no activity of the quiz's course (a quiz restored without its
+     * activity: 0) makes a rule without a tool, which refuses every attempt until the teacher links one.
+     *
+     * @param quiz_settings|quiz $quizobj the quiz
+     * @param int $timenow the time now
+     * @param bool $canignoretimelimits whether the user may ignore time limits
+     * @return self|null
+     */
     public static function make($quizobj, $timenow, $canignoretimelimits) {
-        $ltiid = (int) ($quizobj->get_quiz()->proctor_ltiid ?? 0);
-        if (!$ltiid) {
+        $quiz = $quizobj->get_quiz();
+        if (!isset($quiz->proctor_ltiid)) {
             return null;
         }
-        return new self($quizobj, $timenow, tool_client::for_lti($ltiid));
+        return new self($quizobj, $timenow, tool_client::for_lti((int) $quiz->proctor_ltiid, (int) $quiz->course));
     }
 
     public function description() {

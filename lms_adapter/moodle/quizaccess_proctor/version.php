@@ -24,8 +24,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'quizaccess_proctor';
-$plugin->version = 2026113001;
-$plugin->release = '1.0';
+$plugin->version = 2026113002;
+$plugin->release = '1.1';
 $plugin->requires = 2022112800; // Moodle 4.1.
 $plugin->supported = [401, 405];
 $plugin->maturity = MATURITY_STABLE;

@@ -64,15 +64,17 @@ class tool_client {
     }
 
     /**
-     * The client of a Proctor activity, or null when the activity or its LTI 1.3 tool no longer exists.
+     * The client of a Proctor activity, or null when the activity or its LTI 1.3 tool no longer exists, or the
+     * activity is not in the course given.
      *
      * @param int $ltiid the mod_lti instance id
+     * @param int $courseid the course the activity must be in (0: any)
      * @return tool_client|null
      */
-    public static function for_lti(int $ltiid): ?tool_client {
+    public static function for_lti(int $ltiid, int $courseid = 0): ?tool_client {
         global $DB;
         $lti = $DB->get_record('lti', ['id' => $ltiid]);
-        if (!$lti) {
+        if (!$lti || ($courseid && (int) $lti->course !== $courseid)) {
             return null;
         }
         $cm = get_coursemodule_from_instance('lti', $lti->id, $lti->course);

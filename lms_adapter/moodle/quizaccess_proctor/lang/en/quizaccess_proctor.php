@@ -23,7 +23,7 @@
 
 defined('MOODLE_INTERNAL') || die();
 
-$string['activitymissing'] = 'This quiz is proctored, but its Proctor activity no longer exists: ask your teacher to choose one in the quiz settings.';
+$string['activitymissing'] = 'This quiz is proctored, but its Proctor activity no longer exists or is not in this course: ask your teacher to choose one in the quiz settings.';
 $string['collapse'] = 'Hide';
 $string['expand'] = 'Show';
 $string['notlti13'] = 'Choose an External tool activity of this course whose tool is registered with LTI 1.3 (the Proctor tool).';
